@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs every Debian package dfuflash needs to build, test and benchmark.
+# Both README commands call this, so a fresh Debian 12 machine (as root) needs nothing else.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config git
+  clang llvm libclang-rt-14-dev          # ASan/UBSan build and libFuzzer targets
+  libusb-1.0-0-dev zlib1g-dev libelf-dev libcmocka-dev
+  umockdev libumockdev-dev libumockdev0 gir1.2-umockdev-1.0 libglib2.0-dev
+  dfu-util usbutils srecord binutils     # peers, and makers of test files
+  jq time hyperfine                      # test and benchmark helpers
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,157 @@
+/*
+ * dfusim.h - libdfusim: a pure model of the STM32 ROM DFU bootloader.
+ *
+ * The model does no I/O and reads no clock: every call that needs the time
+ * is given it (now_us, a monotonic clock in microseconds chosen by the
+ * caller). Front ends (dfusim run over umockdev, dfusim usbip) feed it
+ * control transfers and act on the bus events it returns.
+ *
+ * Durations: the model computes each operation's duration from the chip
+ * profile (erase per sector size, program per word, USB transfer time) and
+ * multiplies it by the time scale (1.0 = the real chip, 0 = instant). The
+ * poll timeouts the device reports in GETSTATUS are scaled the same way, so a
+ * host that honours bwPollTimeout runs at the scaled speed. The statistics
+ * keep the unscaled "model time" too.
+ *
+ * The simulator never links with libdfuflash's internals; it shares only the
+ * wire definitions of DFU 1.1 / DfuSe.
+ */
+#ifndef DFUSIM_H
+#define DFUSIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct dfusim;
+
+/* A USB setup packet, in host byte order. */
+struct dfusim_setup {
+	uint8_t bm_request_type;
+	uint8_t b_request;
+	uint16_t w_value;
+	uint16_t w_index;
+	uint16_t w_length;
+};
+
+enum dfusim_outcome {
+	DFUSIM_ACK = 0,    /* completed; an IN request returns reply.len bytes */
+	DFUSIM_STALL,      /* endpoint 0 stalls: the host sees EPIPE */
+	DFUSIM_NO_ANSWER,  /* the device never answers: the host times out */
+	DFUSIM_GONE,       /* the device has left the bus: the host sees ENODEV */
+};
+
+/* What happens on the bus after a transfer completes. */
+enum dfusim_bus_event {
+	DFUSIM_EV_NONE = 0,
+	DFUSIM_EV_RESET_TO_DFU,  /* the chip resets and comes back in the ROM
+				    bootloader (option-byte write, read
+				    unprotect, power loss with return) */
+	DFUSIM_EV_RUN_APP,       /* leave: the chip resets into the application */
+	DFUSIM_EV_DISCONNECT,    /* the device drops off the bus and stays off */
+};
+
+struct dfusim_reply {
+	enum dfusim_outcome outcome;
+	size_t len;                  /* IN transfers: bytes written to data */
+	uint64_t ready_at_us;        /* do not complete the transfer before
+					this time (a GETSTATUS that arrives
+					while the flash is busy blocks) */
+	enum dfusim_bus_event event; /* after the transfer completes */
+	uint64_t event_at_us;        /* when the event takes place */
+	uint64_t back_at_us;         /* RESET_TO_DFU/RUN_APP: when the chip
+					enumerates again */
+};
+
+/* Creates a simulator of a chip ("stm32f407", ... see dfusim_chip_name()).
+ * Returns NULL for an unknown chip or no memory. Flash starts blank (0xFF),
+ * option bytes at the chip's factory values. Free with dfusim_free(). */
+struct dfusim *dfusim_new(const char *chip);
+void dfusim_free(struct dfusim *sim);
+
+/* The last configuration error as a sentence ("unknown quirk 'x'; known:
+ * ..."); never NULL. */
+const char *dfusim_error(const struct dfusim *sim);
+
+/* Configuration, before the first transfer. Each returns 0 or -1 (and sets
+ * dfusim_error()). */
+int dfusim_set_time_scale(struct dfusim *sim, double scale);
+int dfusim_set_serial(struct dfusim *sim, const char *serial);
+/* NAME=VALUE by the chip's option-byte field names: RDP, nDBANK, nDBOOT,
+ * BOOT_ADD0, BOOT_ADD1, nWRP, BOR_LEV, ... (case-insensitive). */
+int dfusim_set_option(struct dfusim *sim, const char *name, uint32_t value);
+int dfusim_set_quirk(struct dfusim *sim, const char *name, bool on);
+/* A fault spec, e.g. "disconnect@dnload:5", "stall@getstatus:3",
+ * "status=errWRITE@addr:0x08004000-0x08007fff", "timeout@upload:2",
+ * "powerloss@dnload:40". Grammar documented in sim/fault.c. */
+int dfusim_add_fault(struct dfusim *sim, const char *spec);
+
+/* Chip profiles. */
+size_t dfusim_chip_count(void);
+const char *dfusim_chip_name(size_t index);   /* NULL past the end */
+/* All profiles with all their numbers as JSON (malloc'd, caller frees). */
+char *dfusim_chips_json(void);
+
+/* USB identity of what is on the bus now (bootloader or application). */
+struct dfusim_identity {
+	uint16_t id_vendor;
+	uint16_t id_product;
+	uint16_t bcd_device;
+	uint16_t bcd_usb;
+	uint8_t device_class;
+	uint8_t max_packet_size0;
+	uint8_t configuration_value;
+	const char *manufacturer;
+	const char *product;
+	const char *serial;
+	const char *speed;        /* sysfs "speed": "12" for full speed */
+};
+void dfusim_identity(const struct dfusim *sim, struct dfusim_identity *out);
+
+/* Device descriptor followed by the full configuration descriptor, as the
+ * kernel shows them in sysfs "descriptors". Returns the length (which may
+ * exceed cap; nothing past cap is written). */
+size_t dfusim_descriptors(const struct dfusim *sim, uint8_t *buf, size_t cap);
+
+/* One control transfer on endpoint 0. For OUT requests data holds
+ * setup->w_length bytes from the host; for IN requests the model writes at
+ * most setup->w_length (and at most cap) bytes into data. */
+void dfusim_control(struct dfusim *sim, const struct dfusim_setup *setup,
+		    uint8_t *data, size_t cap, uint64_t now_us,
+		    struct dfusim_reply *reply);
+
+/* Requests that usbdevfs carries as ioctls rather than control transfers. */
+int dfusim_set_interface(struct dfusim *sim, uint8_t interface, uint8_t alt,
+			 uint64_t now_us);
+int dfusim_set_configuration(struct dfusim *sim, uint8_t value, uint64_t now_us);
+/* A USB bus reset from the host (USBDEVFS_RESET). Returns the bus event it
+ * causes: a DfuSe ROM in dfuMANIFEST-WAIT-RESET resets into the app. */
+enum dfusim_bus_event dfusim_bus_reset(struct dfusim *sim, uint64_t now_us);
+
+/* The front end calls this when the device enumerates again after an
+ * event: the model starts afresh in the mode the event named. */
+void dfusim_reenumerated(struct dfusim *sim, uint64_t now_us);
+
+/* Raw memories, for state files and tests. The pointers stay valid for the
+ * simulator's life; writing through them changes the model's memory. */
+uint8_t *dfusim_flash(struct dfusim *sim, uint32_t *base, size_t *size);
+uint8_t *dfusim_option_bytes(struct dfusim *sim, uint32_t *address, size_t *size);
+
+/* Every request, one line each, for golden transcripts and --log, e.g.
+ * "DNLOAD block=0 len=5 [21 00 40 00 08] -> ACK". */
+typedef void (*dfusim_log_fn)(void *user, const char *line);
+void dfusim_set_log(struct dfusim *sim, dfusim_log_fn fn, void *user);
+
+/* Statistics as JSON (malloc'd, caller frees): requests by kind, bytes
+ * moved, erases by sector, busy time, the model's time for the work. */
+char *dfusim_stats_json(const struct dfusim *sim);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DFUSIM_H */
