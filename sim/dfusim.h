@@ -65,6 +65,8 @@ struct dfusim_reply {
 	uint64_t event_at_us;        /* when the event takes place */
 	uint64_t back_at_us;         /* RESET_TO_DFU/RUN_APP: when the chip
 					enumerates again */
+	/* A GONE reply names again the event that took the device off the
+	 * bus (DISCONNECT if there was none), with its times. */
 };
 
 /* Creates a simulator of a chip ("stm32f407", ... see dfusim_chip_name()).
@@ -72,6 +74,10 @@ struct dfusim_reply {
  * option bytes at the chip's factory values. Free with dfusim_free(). */
 struct dfusim *dfusim_new(const char *chip);
 void dfusim_free(struct dfusim *sim);
+/* Back to what dfusim_new() gave, without reallocating: blank flash,
+ * factory option bytes, default quirks and serial, time scale 1, no faults,
+ * no log callback, zero statistics, the ROM freshly enumerated. */
+void dfusim_factory_reset(struct dfusim *sim);
 
 /* The last configuration error as a sentence ("unknown quirk 'x'; known:
  * ..."); never NULL. */
@@ -85,6 +91,11 @@ int dfusim_set_serial(struct dfusim *sim, const char *serial);
  * BOOT_ADD0, BOOT_ADD1, nWRP, BOR_LEV, ... (case-insensitive). */
 int dfusim_set_option(struct dfusim *sim, const char *name, uint32_t value);
 int dfusim_set_quirk(struct dfusim *sim, const char *name, bool on);
+/* The quirks, for listings: names by index (NULL past the end) and the
+ * public report each reproduces (NULL for an unknown name). */
+size_t dfusim_quirk_count(void);
+const char *dfusim_quirk_name(size_t index);
+const char *dfusim_quirk_report(const char *name);
 /* A fault spec, e.g. "disconnect@dnload:5", "stall@getstatus:3",
  * "status=errWRITE@addr:0x08004000-0x08007fff", "timeout@upload:2",
  * "powerloss@dnload:40". Grammar documented in sim/fault.c. */
@@ -136,10 +147,21 @@ enum dfusim_bus_event dfusim_bus_reset(struct dfusim *sim, uint64_t now_us);
  * event: the model starts afresh in the mode the event named. */
 void dfusim_reenumerated(struct dfusim *sim, uint64_t now_us);
 
+/* The running application was told to reboot into the ROM (FOME's
+ * "reboot_dfu" console command, which a front end recognises): the device
+ * leaves the bus now; returns when the bootloader enumerates, after which
+ * the front end calls dfusim_reenumerated(). */
+uint64_t dfusim_app_reboot_to_dfu(struct dfusim *sim, uint64_t now_us);
+
 /* Raw memories, for state files and tests. The pointers stay valid for the
  * simulator's life; writing through them changes the model's memory. */
 uint8_t *dfusim_flash(struct dfusim *sim, uint32_t *base, size_t *size);
 uint8_t *dfusim_option_bytes(struct dfusim *sim, uint32_t *address, size_t *size);
+
+/* The DFU state (bState, DFU 1.1 section 6.1.2) and status (bStatus) the
+ * device is in now, without a request; for tests and logs. */
+int dfusim_dfu_state(const struct dfusim *sim);
+int dfusim_dfu_status(const struct dfusim *sim);
 
 /* Every request, one line each, for golden transcripts and --log, e.g.
  * "DNLOAD block=0 len=5 [21 00 40 00 08] -> ACK". */

@@ -1,0 +1,433 @@
+/*
+ * sim_internal.h - what the simulator's files share and front ends never see.
+ *
+ * One file owns each part of the model:
+ *   core.c     dfusim_control(): standard requests and the DFU/DfuSe state
+ *              machine, configuration calls, bus events
+ *   ops.c      the operations the ROM carries out at the GETSTATUS after a
+ *              DNLOAD (set address, erase, mass erase, unprotect, write,
+ *              option-byte write, leave) and uploads, with their durations
+ *   chips.c    the chip profiles and dfusim_chips_json()
+ *   flash.c    NOR flash, sector maps, option-byte images per chip family
+ *   usbdesc.c  descriptors, strings and identities
+ *   quirks.c   the quirk table
+ *   fault.c    fault specs and their matching
+ *   stats.c    statistics, the per-request log line
+ *   strbuf.c   a growable string for JSON
+ */
+#ifndef DFUSIM_SIM_INTERNAL_H
+#define DFUSIM_SIM_INTERNAL_H
+
+#include "dfusim.h"
+
+#include <stdarg.h>
+
+#if defined(__GNUC__)
+#define DFUSIM_PRINTF(fmt_idx, arg_idx) __attribute__((format(printf, fmt_idx, arg_idx)))
+#else
+#define DFUSIM_PRINTF(fmt_idx, arg_idx)
+#endif
+
+#define DFUSIM_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* DFU 1.1 section 6.1.2 device states. */
+enum dfusim_state {
+	DFUSIM_APP_IDLE = 0,
+	DFUSIM_APP_DETACH = 1,
+	DFUSIM_DFU_IDLE = 2,
+	DFUSIM_DNLOAD_SYNC = 3,
+	DFUSIM_DNBUSY = 4,
+	DFUSIM_DNLOAD_IDLE = 5,
+	DFUSIM_MANIFEST_SYNC = 6,
+	DFUSIM_MANIFEST = 7,
+	DFUSIM_MANIFEST_WAIT_RESET = 8,
+	DFUSIM_UPLOAD_IDLE = 9,
+	DFUSIM_DFU_ERROR = 10,
+};
+
+/* DFU 1.1 section 6.1.2 status codes. */
+enum dfusim_status {
+	DFUSIM_OK = 0,
+	DFUSIM_ERR_TARGET = 1,
+	DFUSIM_ERR_FILE = 2,
+	DFUSIM_ERR_WRITE = 3,
+	DFUSIM_ERR_ERASE = 4,
+	DFUSIM_ERR_CHECK_ERASED = 5,
+	DFUSIM_ERR_PROG = 6,
+	DFUSIM_ERR_VERIFY = 7,
+	DFUSIM_ERR_ADDRESS = 8,
+	DFUSIM_ERR_NOTDONE = 9,
+	DFUSIM_ERR_FIRMWARE = 10,
+	DFUSIM_ERR_VENDOR = 11,
+	DFUSIM_ERR_USBR = 12,
+	DFUSIM_ERR_POR = 13,
+	DFUSIM_ERR_UNKNOWN = 14,
+	DFUSIM_ERR_STALLEDPKT = 15,
+};
+#define DFUSIM_STATUS_COUNT 16
+
+/* DFU 1.1 section 3 class requests. */
+enum dfusim_request {
+	DFUSIM_REQ_DETACH = 0,
+	DFUSIM_REQ_DNLOAD = 1,
+	DFUSIM_REQ_UPLOAD = 2,
+	DFUSIM_REQ_GETSTATUS = 3,
+	DFUSIM_REQ_CLRSTATUS = 4,
+	DFUSIM_REQ_GETSTATE = 5,
+	DFUSIM_REQ_ABORT = 6,
+};
+
+/* AN3156 section 6 DfuSe commands (DNLOAD with wBlockNum 0). */
+enum dfusim_dfuse_cmd {
+	DFUSIM_CMD_GET_COMMANDS = 0x00,
+	DFUSIM_CMD_SET_ADDRESS = 0x21,
+	DFUSIM_CMD_ERASE = 0x41,
+	DFUSIM_CMD_READ_UNPROTECT = 0x92,
+};
+
+/* What kind of memory an alternate setting exposes. */
+enum dfusim_mem {
+	DFUSIM_MEM_FLASH,
+	DFUSIM_MEM_OPTION,
+	DFUSIM_MEM_OTP,
+	DFUSIM_MEM_FEATURE,
+};
+
+/* How a chip family lays out its option bytes (REFERENCE.md). */
+enum dfusim_ob_format {
+	DFUSIM_OB_NONE,
+	DFUSIM_OB_F4,    /* 16 bytes at 0x1FFFC000 */
+	DFUSIM_OB_F42X,  /* 16 at 0x1FFFC000 and 16 at 0x1FFEC000 */
+	DFUSIM_OB_F7,    /* 32 bytes at 0x1FFF0000, value + complement words */
+	DFUSIM_OB_H7,    /* 128 bytes of live registers at 0x5200201C */
+};
+
+/* Request kinds, for statistics and fault triggers. One request can be of
+ * several kinds (a DNLOAD that sets the address is DNLOAD and SETADDR). */
+enum dfusim_kind {
+	DFUSIM_K_CONTROL,      /* every request */
+	DFUSIM_K_DESCRIPTOR,
+	DFUSIM_K_STANDARD,     /* other standard requests */
+	DFUSIM_K_DETACH,
+	DFUSIM_K_DNLOAD,
+	DFUSIM_K_UPLOAD,
+	DFUSIM_K_GETSTATUS,
+	DFUSIM_K_CLRSTATUS,
+	DFUSIM_K_GETSTATE,
+	DFUSIM_K_ABORT,
+	DFUSIM_K_SETADDR,
+	DFUSIM_K_ERASE,
+	DFUSIM_K_MASSERASE,
+	DFUSIM_K_UNPROTECT,
+	DFUSIM_K_WRITE,
+	DFUSIM_K_READ,
+	DFUSIM_K_LEAVE,
+	DFUSIM_K_OPTIONBYTES,
+	DFUSIM_K_COUNT,
+};
+
+enum dfusim_quirk {
+	DFUSIM_Q_F7_DUALBANK_ERASE,
+	DFUSIM_Q_F405_MASSERASE_TIMEOUT,
+	DFUSIM_Q_L4_STALL_BUSY,
+	DFUSIM_Q_H7_STUCK_BUSY,
+	DFUSIM_Q_LEAVE_PIPE_ERROR,
+	DFUSIM_Q_FIRST_STATUS_ERRFIRMWARE,
+	DFUSIM_Q_COUNT,
+};
+#define DFUSIM_QUIRK_BIT(q) (1u << (q))
+
+/* A run of equal sectors in a sector map ("04*016K"). */
+struct dfusim_run {
+	uint16_t count;
+	uint32_t size;
+};
+
+/* A sector map from the flash base. Sectors are numbered from 0 in order. */
+struct dfusim_map {
+	const struct dfusim_run *runs;
+	size_t nruns;
+};
+
+/* Erase time of one sector size, in model microseconds. */
+struct dfusim_erase_time {
+	uint32_t size;
+	uint32_t us;
+};
+
+/* Every number of a profile's timing; chips.c cites the source of each. */
+struct dfusim_timing {
+	struct dfusim_erase_time erase[6];  /* by sector size, size 0 ends */
+	uint32_t mass_erase_us;
+	uint32_t program_word_us;           /* per flash word */
+	uint32_t word_bytes;                /* 4 on F4/F7, 32 on H7 */
+	uint32_t set_address_us;            /* the ROM's own work, tiny */
+	uint32_t option_write_us;
+	uint32_t reset_us;                  /* reset until enumerated again */
+	uint32_t app_boot_us;               /* leave until the app enumerates */
+	uint32_t usb_packets_per_frame;     /* 64-byte packets per 1 ms frame */
+	/* bwPollTimeout the ROM reports in the first GETSTATUS, ms. */
+	uint32_t poll_set_address_ms;
+	uint32_t poll_erase_ms;
+	uint32_t poll_mass_erase_ms;
+	uint32_t poll_write_ms;
+	uint32_t poll_leave_ms;
+	uint32_t poll_unprotect_ms;
+	uint32_t poll_option_ms;
+	const char *source;
+};
+
+#define DFUSIM_MAX_ALTS 4
+#define DFUSIM_MAX_SECTORS 32
+#define DFUSIM_OB_MAX 128
+#define DFUSIM_OTP_MAX 1056
+#define DFUSIM_FEATURE_MAX 4
+#define DFUSIM_XFER_MAX 2048
+
+/* A chip profile: everything that differs from chip to chip. */
+struct dfusim_chip {
+	const char *name;
+	const char *description;
+	bool dfuse;                 /* ST DfuSe 1.1a, else plain DFU 1.1 */
+	uint16_t id_vendor;
+	uint16_t id_product;
+	uint16_t bcd_device;
+	uint16_t bcd_usb;
+	uint16_t bcd_dfu;
+	uint16_t transfer_size;
+	uint16_t detach_timeout;
+	uint8_t attributes;         /* DFU functional bmAttributes */
+	const char *manufacturer;
+	const char *product;
+	const char *serial;         /* NULL: derived from uid */
+	uint32_t uid[3];
+	uint32_t flash_base;
+	uint32_t flash_size;
+	struct dfusim_map map_single;
+	struct dfusim_map map_dual; /* nruns 0: no dual-bank mode */
+	const char *flash_name_single;
+	const char *flash_name_dual;
+	size_t nalts;
+	const char *alt_names[DFUSIM_MAX_ALTS]; /* alt 0 from flash_name_* */
+	enum dfusim_mem alt_mem[DFUSIM_MAX_ALTS];
+	enum dfusim_ob_format ob_format;
+	uint32_t ob_addr[2];
+	uint32_t ob_region_len;
+	size_t ob_regions;
+	uint32_t otp_addr;
+	uint32_t otp_size;
+	uint32_t feature_addr;
+	uint32_t feature_size;
+	struct dfusim_timing t;
+	uint32_t default_quirks;
+	const char *notes;
+};
+
+enum dfusim_fault_action {
+	DFUSIM_FA_DISCONNECT,
+	DFUSIM_FA_STALL,
+	DFUSIM_FA_TIMEOUT,
+	DFUSIM_FA_STATUS,
+	DFUSIM_FA_POWERLOSS,
+};
+
+struct dfusim_fault {
+	enum dfusim_fault_action action;
+	enum dfusim_status status;
+	enum dfusim_kind kind;      /* by count; unused when by_addr */
+	uint32_t nth;
+	bool by_addr;
+	uint32_t lo, hi;            /* inclusive */
+	bool repeat;
+	bool fired;
+	char spec[64];
+};
+#define DFUSIM_MAX_FAULTS 16
+
+/* What the ROM is doing between a DNLOAD and the GETSTATUS that ends it. */
+enum dfusim_op_kind {
+	DFUSIM_OP_NONE,
+	DFUSIM_OP_GET_COMMANDS,
+	DFUSIM_OP_SET_ADDRESS,
+	DFUSIM_OP_ERASE,
+	DFUSIM_OP_MASS_ERASE,
+	DFUSIM_OP_UNPROTECT,
+	DFUSIM_OP_WRITE,
+	DFUSIM_OP_OPTION_WRITE,
+	DFUSIM_OP_LEAVE,
+};
+
+struct dfusim_op {
+	enum dfusim_op_kind kind;
+	uint32_t addr;
+	uint32_t len;
+	uint16_t block;
+	const struct dfusim_fault *fault; /* status/powerloss fault to apply */
+	/* filled when the op runs */
+	enum dfusim_status result;
+	uint64_t model_us;          /* unscaled duration */
+	uint32_t poll_ms;           /* unscaled poll timeout reported */
+	enum dfusim_bus_event event;/* reset the op ends in */
+	bool stuck;                 /* h7-stuck-busy */
+	char what[96];              /* for the log line */
+};
+
+struct dfusim_stats {
+	uint64_t requests[DFUSIM_K_COUNT];
+	uint64_t bytes_down;
+	uint64_t bytes_up;
+	uint32_t erases[DFUSIM_MAX_SECTORS];
+	uint32_t mass_erases;
+	uint32_t unprotects;
+	uint32_t option_writes;
+	uint32_t resets;
+	uint32_t stalls;
+	uint64_t busy_model_us;
+	uint64_t transfer_model_us;
+	uint64_t poll_reported_ms;  /* sum of the scaled poll timeouts sent */
+};
+
+struct dfusim {
+	const struct dfusim_chip *chip;
+	char error[256];
+	double scale;
+	char serial[64];
+	char app_serial[32];
+	bool quirk[DFUSIM_Q_COUNT];
+
+	uint8_t *flash;
+	uint8_t ob[DFUSIM_OB_MAX];
+	uint32_t ob_len;
+	uint8_t otp[DFUSIM_OTP_MAX];
+	uint8_t feature[DFUSIM_FEATURE_MAX];
+
+	/* bus */
+	bool app_mode;              /* the application is on the bus */
+	bool fresh;                 /* no DFU request since enumeration */
+	uint8_t line_coding[7];     /* the application's CDC line coding */
+	uint8_t configuration;
+	uint8_t alt;
+	enum dfusim_bus_event pending;  /* an event on its way */
+	uint64_t pending_at;
+	uint64_t pending_back;      /* when it enumerates again */
+	bool off_bus;               /* left the bus; until dfusim_reenumerated */
+
+	/* DFU */
+	enum dfusim_state state;
+	enum dfusim_status status;
+	uint32_t addr_ptr;
+	struct dfusim_op op;
+	uint8_t opbuf[DFUSIM_XFER_MAX];  /* the pending DNLOAD's data */
+	uint64_t busy_until;        /* scaled, in the caller's clock */
+	uint32_t clr_after_stuck;   /* CLRSTATUS seen while stuck busy */
+	uint32_t plain_offset;      /* plain DFU: next block's offset */
+	bool plain_erased;          /* plain DFU: this download erased flash */
+
+	struct dfusim_fault faults[DFUSIM_MAX_FAULTS];
+	size_t nfaults;
+
+	struct dfusim_stats stats;
+	dfusim_log_fn log_fn;
+	void *log_user;
+};
+
+/* strbuf.c: a growable NUL-terminated string; on allocation failure it
+ * remembers the failure and sb_take() returns NULL. */
+struct sb {
+	char *buf;
+	size_t len;
+	size_t cap;
+	bool failed;
+};
+void sb_printf(struct sb *sb, const char *fmt, ...) DFUSIM_PRINTF(2, 3);
+/* Hands the string to the caller (free() it), or NULL after a failure. */
+char *sb_take(struct sb *sb);
+
+/* core.c */
+int sim_fail(struct dfusim *sim, const char *fmt, ...) DFUSIM_PRINTF(2, 3);
+/* Scales a model duration to the caller's clock. */
+uint64_t sim_scaled_us(const struct dfusim *sim, uint64_t model_us);
+const char *sim_state_name(enum dfusim_state state);
+const char *sim_status_name(enum dfusim_status status);
+/* Parses "errWRITE" / "WRITE" / "3"; -1 if unknown. */
+int sim_status_parse(const char *name);
+
+/* chips.c */
+const struct dfusim_chip *sim_chip_find(const char *name);
+
+/* flash.c */
+/* The sector map in force now (nDBANK decides on dual-bank parts). */
+const struct dfusim_map *sim_true_map(const struct dfusim *sim);
+/* Sector containing addr in map; -1 if outside. start/size out. */
+int sim_map_sector(const struct dfusim_map *map, uint32_t base, uint32_t addr,
+		   uint32_t *start, uint32_t *size);
+/* Sector number n's start and size; -1 if no such sector. */
+int sim_map_nth(const struct dfusim_map *map, uint32_t base, int n,
+		uint32_t *start, uint32_t *size);
+size_t sim_map_count(const struct dfusim_map *map);
+bool sim_dual_bank(const struct dfusim *sim);
+/* RDP level 0, 1 or 2 from the option bytes. */
+int sim_rdp_level(const struct dfusim *sim);
+/* Whether flash sector n (true map) is write protected. */
+bool sim_sector_protected(const struct dfusim *sim, int n);
+/* Programs len bytes at flash offset off: new = old & data. */
+void sim_flash_program(struct dfusim *sim, uint32_t off, const uint8_t *data, uint32_t len);
+void sim_flash_erase_range(struct dfusim *sim, uint32_t off, uint32_t len);
+/* Factory option bytes. */
+void sim_ob_defaults(struct dfusim *sim);
+/* Takes len bytes written at option offset off and applies them as the
+ * ROM does (only the fields the chip has; complements recomputed). Returns
+ * true when the write takes RDP from 1 to 0 (the hardware then mass-erases). */
+bool sim_ob_write(struct dfusim *sim, uint32_t off, const uint8_t *data, uint32_t len);
+/* Option by name, for dfusim_set_option(). 0 or -1. */
+int sim_ob_set_field(struct dfusim *sim, const char *name, uint32_t value);
+/* Where in the simulator's memories [addr, addr+len) of alt's memory lies:
+ * a pointer and how many bytes from addr stay inside the same region (0 if
+ * addr is outside). */
+uint8_t *sim_mem_at(struct dfusim *sim, uint8_t alt, uint32_t addr, uint32_t *avail);
+/* The alt-setting name the ROM reports now. */
+const char *sim_alt_name(const struct dfusim *sim, size_t alt);
+
+/* usbdesc.c */
+/* A standard GET_DESCRIPTOR; returns bytes written (<= cap), -1 to stall. */
+int sim_get_descriptor(const struct dfusim *sim, uint8_t type, uint8_t index,
+		       uint16_t langid, uint8_t *buf, size_t cap);
+size_t sim_functional_desc(const struct dfusim *sim, uint8_t *buf);
+void sim_default_serial(const struct dfusim_chip *chip, char *buf, size_t cap);
+void sim_app_serial(const struct dfusim_chip *chip, char *buf, size_t cap);
+
+/* quirks.c */
+const char *sim_quirk_name(enum dfusim_quirk q);
+int sim_quirk_find(const char *name);
+void sim_quirks_defaults(struct dfusim *sim);
+/* JSON array of the quirks a chip has on by default. */
+void sim_quirks_json(struct sb *sb, uint32_t mask);
+
+/* fault.c */
+int sim_fault_parse(const char *spec, struct dfusim_fault *out, char *err, size_t errcap);
+/* The first armed fault that fires for a request of these kinds (a bit
+ * mask of 1 << enum dfusim_kind), counted already; NULL if none. */
+struct dfusim_fault *sim_fault_by_count(struct dfusim *sim, uint32_t kinds);
+/* The first armed address fault whose range meets [lo, hi]. */
+struct dfusim_fault *sim_fault_by_addr(struct dfusim *sim, uint32_t lo, uint32_t hi);
+const char *sim_kind_name(enum dfusim_kind kind);
+
+/* stats.c */
+void sim_count(struct dfusim *sim, uint32_t kinds);
+void sim_log(struct dfusim *sim, const char *fmt, ...) DFUSIM_PRINTF(2, 3);
+
+/* ops.c */
+/* Runs the pending op (the first GETSTATUS after a DNLOAD): fills op
+ * result, durations, poll and event, and changes memory. */
+void sim_op_run(struct dfusim *sim);
+/* UPLOAD at block >= 2 (DfuSe) or any block (plain DFU): returns bytes
+ * written to buf (<= len), or -1 with *status set (the request stalls). */
+int sim_upload(struct dfusim *sim, uint16_t block, uint8_t *buf, uint32_t len,
+	       enum dfusim_status *status);
+/* A DfuSe data DNLOAD's target address. */
+uint32_t sim_block_addr(const struct dfusim *sim, uint16_t block);
+/* Model microseconds a control transfer with len data bytes takes at full
+ * speed. */
+uint64_t sim_transfer_us(const struct dfusim *sim, size_t len);
+
+#endif /* DFUSIM_SIM_INTERNAL_H */

@@ -1,0 +1,348 @@
+/*
+ * test_sim_quirks.c - each quirk on and off, and the profiles' defaults.
+ */
+#include "test_sim_util.h"
+
+#define IMG_LEN (100 * 1024)
+static uint8_t image[IMG_LEN];
+
+static void fill_image(void)
+{
+	size_t i;
+
+	for (i = 0; i < IMG_LEN; i++)
+		image[i] = (uint8_t)(i * 13 + (i >> 9) + 0x5A);
+}
+
+/* Erases the sectors a host believes the image touches (sizes from the
+ * layout it was told), then writes the image as dfu-util does. */
+static void host_flash(struct dfusim *sim, const uint32_t *sector_starts, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		assert_int_equal(t_erase(sim, sector_starts[i]), 0);
+	assert_int_equal(t_write(sim, 0x08000000, image, IMG_LEN, 2048), 0);
+}
+
+/* The single-bank layout's sectors that cover 100 KB: 4 x 32 KB. */
+static const uint32_t single_sectors[] = { 0x08000000, 0x08008000, 0x08010000, 0x08018000 };
+/* The true dual-bank sectors that cover 100 KB: 4 x 16 KB + 64 KB. */
+static const uint32_t dual_sectors[] = { 0x08000000, 0x08004000, 0x08008000, 0x0800C000,
+					 0x08010000 };
+
+static struct dfusim *f767_dual_with_old_data(bool quirk)
+{
+	struct dfusim *sim = t_new("stm32f767");
+	size_t size;
+	uint8_t *flash = dfusim_flash(sim, NULL, &size);
+
+	assert_int_equal(dfusim_set_option(sim, "nDBANK", 0), 0);
+	assert_int_equal(dfusim_set_quirk(sim, "f7-dualbank-erase", quirk), 0);
+	memset(flash, 0x00, size);  /* it held other data */
+	return sim;
+}
+
+/* The seed's failure: dual-bank F767, the host erases by the single-bank
+ * layout the ROM reports, the write "succeeds", the bytes are wrong. */
+static void f7_dualbank_erase_on(void **state)
+{
+	struct dfusim *sim = f767_dual_with_old_data(true);
+	uint8_t *flash = dfusim_flash(sim, NULL, NULL);
+	size_t i, wrong = 0;
+
+	(void)state;
+	fill_image();
+	host_flash(sim, single_sectors, 4);
+	for (i = 0; i < IMG_LEN; i++)
+		wrong += flash[i] != image[i];
+	assert_true(wrong > 0);
+	/* exactly: erases of single sectors 0-3 hit dual sectors 0-3, the
+	 * first 64 KB; 0x08010000 onwards kept the old zeros */
+	assert_memory_equal(flash, image, 0x10000);
+	for (i = 0x10000; i < IMG_LEN; i++)
+		assert_int_equal(flash[i], 0x00);
+	dfusim_free(sim);
+}
+
+/* Mass erase, then the same erases and write: correct. */
+static void f7_dualbank_mass_erase_fixes(void **state)
+{
+	struct dfusim *sim = f767_dual_with_old_data(true);
+	uint8_t *flash = dfusim_flash(sim, NULL, NULL);
+
+	(void)state;
+	fill_image();
+	assert_int_equal(t_mass_erase(sim), 0);
+	host_flash(sim, single_sectors, 4);
+	assert_memory_equal(flash, image, IMG_LEN);
+	dfusim_free(sim);
+}
+
+/* Without the quirk, erasing the true dual-bank sectors is right. */
+static void f7_dualbank_erase_off(void **state)
+{
+	struct dfusim *sim = f767_dual_with_old_data(false);
+	uint8_t *flash = dfusim_flash(sim, NULL, NULL);
+
+	(void)state;
+	fill_image();
+	host_flash(sim, dual_sectors, 5);
+	assert_memory_equal(flash, image, IMG_LEN);
+	assert_int_equal(flash[0x20000], 0x00);  /* the next sector kept its data */
+	dfusim_free(sim);
+}
+
+struct erase_map_case {
+	uint32_t addr;
+	uint32_t first, len;
+};
+
+/* Which bytes one erase clears with the quirk, address by address. */
+static void f7_dualbank_erase_map(void **state)
+{
+	static const struct erase_map_case cases[] = {
+		{ 0x08000000, 0x08000000, 0x4000 },
+		{ 0x08008000, 0x08004000, 0x4000 },
+		{ 0x08020000, 0x08010000, 0x10000 },
+		{ 0x08040000, 0x08020000, 0x20000 },
+		{ 0x08080000, 0x08040000, 0x20000 },
+		{ 0x08100000, 0x08080000, 0x20000 },  /* bank 2 never erased */
+		{ 0x081C0000, 0x080E0000, 0x20000 },
+	};
+	size_t i, k;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct dfusim *sim = f767_dual_with_old_data(true);
+		size_t size;
+		uint8_t *flash = dfusim_flash(sim, NULL, &size);
+		uint32_t off = cases[i].first - 0x08000000;
+
+		assert_int_equal(t_erase(sim, cases[i].addr), 0);
+		for (k = 0; k < size; k += 0x1000) {
+			bool in = k >= off && k < off + cases[i].len;
+
+			if (flash[k] != (in ? 0xFF : 0x00))
+				fail_msg("erase at 0x%08x: byte at +0x%zx is 0x%02x",
+					 (unsigned)cases[i].addr, k, flash[k]);
+		}
+		dfusim_free(sim);
+	}
+}
+
+static void f7_single_bank_unaffected(void **state)
+{
+	struct dfusim *sim = t_new("stm32f767");
+	uint8_t *flash = dfusim_flash(sim, NULL, NULL);
+
+	(void)state;
+	fill_image();
+	memset(flash, 0, IMG_LEN + 0x10000);
+	host_flash(sim, single_sectors, 4);
+	assert_memory_equal(flash, image, IMG_LEN);
+	dfusim_free(sim);
+}
+
+/* Mass erase: 100 ms reported, 8 s of work, the next GETSTATUS held. */
+static void f405_masserase_timeout(void **state)
+{
+	static const bool on[] = { true, false };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		struct dfusim *sim = t_new("stm32f405");
+		uint8_t cmd = 0x41, st[6], buf[6];
+		struct dfusim_reply r;
+		uint64_t start;
+
+		assert_int_equal(dfusim_set_time_scale(sim, 1.0), 0);
+		assert_int_equal(dfusim_set_quirk(sim, "f405-masserase-timeout", on[i]), 0);
+		assert_int_equal(t_dnload(sim, 0, &cmd, 1), DFUSIM_ACK);
+		assert_int_equal(t_status(sim, st), DFUSIM_ACK);
+		start = t_now;
+		assert_int_equal(t_poll(st), on[i] ? 100 : 8000);
+		r = t_ctl(sim, 0xa1, R_GETSTATUS, 0, 0, 6, buf, sizeof(buf));
+		assert_int_equal(buf[4], ST_DNLOAD_IDLE);
+		assert_true(r.ready_at_us >= start + 8000000 - 10000);
+		dfusim_free(sim);
+	}
+}
+
+/* L4: GETSTATUS stalls while busy instead of blocking; the state stays. */
+static void l4_stall_busy(void **state)
+{
+	struct dfusim *sim = t_new("stm32f407");
+	uint8_t st[6];
+
+	(void)state;
+	assert_int_equal(dfusim_set_time_scale(sim, 1.0), 0);
+	assert_int_equal(dfusim_set_quirk(sim, "l4-stall-busy", true), 0);
+	assert_int_equal(t_dnload(sim, 0, "\x41\x00\x00\x00\x08", 5), DFUSIM_ACK);
+	assert_int_equal(t_status(sim, st), DFUSIM_ACK);
+	assert_int_equal(t_status(sim, st), DFUSIM_STALL);
+	assert_int_equal(dfusim_dfu_state(sim), ST_DNBUSY);
+	assert_int_equal(t_status(sim, st), DFUSIM_STALL);
+	t_now += 300000;  /* the 250 ms erase is over */
+	assert_int_equal(t_status(sim, st), DFUSIM_ACK);
+	assert_int_equal(st[4], ST_DNLOAD_IDLE);
+	/* off: never a stall */
+	assert_int_equal(dfusim_set_quirk(sim, "l4-stall-busy", false), 0);
+	assert_int_equal(t_erase(sim, 0x08000000), 0);
+	dfusim_free(sim);
+}
+
+/* H743: an erase in bank 2 leaves dfuDNBUSY until a CLRSTATUS pair. */
+static void h7_stuck_busy(void **state)
+{
+	struct dfusim *sim = t_new("stm32h743");
+	uint8_t st[6];
+	int i;
+	size_t size;
+	uint8_t *flash = dfusim_flash(sim, NULL, &size);
+
+	(void)state;
+	memset(flash, 0, size);
+	assert_int_equal(t_erase(sim, 0x08000000), 0);  /* bank 1: fine */
+	assert_int_equal(t_dnload(sim, 0, "\x41\x00\x00\x10\x08", 5), DFUSIM_ACK);
+	for (i = 0; i < 5; i++) {
+		assert_int_equal(t_status(sim, st), DFUSIM_ACK);
+		assert_int_equal(st[4], ST_DNBUSY);
+	}
+	assert_int_equal(t_simple(sim, R_CLRSTATUS), DFUSIM_ACK);
+	assert_int_equal(t_status(sim, st), DFUSIM_ACK);
+	assert_int_equal(st[0], S_UNKNOWN);
+	assert_int_equal(st[4], ST_ERROR);
+	assert_int_equal(t_simple(sim, R_CLRSTATUS), DFUSIM_ACK);
+	assert_int_equal(t_status(sim, st), DFUSIM_ACK);
+	assert_int_equal(st[0], S_OK);
+	assert_int_equal(st[4], ST_DFU_IDLE);
+	assert_int_equal(flash[0x100000], 0xFF);  /* the erase was done */
+	assert_int_equal(flash[0x120000], 0x00);
+	/* off */
+	assert_int_equal(dfusim_set_quirk(sim, "h7-stuck-busy", false), 0);
+	assert_int_equal(t_erase(sim, 0x08120000), 0);
+	dfusim_free(sim);
+}
+
+static void leave_pipe_error(void **state)
+{
+	static const bool on[] = { true, false };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		struct dfusim *sim = t_new("stm32f407");
+		uint8_t buf[6];
+		struct dfusim_reply r;
+
+		assert_int_equal(dfusim_set_quirk(sim, "leave-pipe-error", on[i]), 0);
+		assert_int_equal(t_dnload(sim, 2, NULL, 0), DFUSIM_ACK);
+		r = t_ctl(sim, 0xa1, R_GETSTATUS, 0, 0, 6, buf, sizeof(buf));
+		assert_int_equal(r.outcome, on[i] ? DFUSIM_STALL : DFUSIM_ACK);
+		assert_int_equal(r.event, DFUSIM_EV_RUN_APP);
+		dfusim_free(sim);
+	}
+}
+
+static void first_status_errfirmware(void **state)
+{
+	struct dfusim *sim = dfusim_new("stm32f407");  /* default quirks */
+	uint8_t st[6];
+
+	(void)state;
+	assert_non_null(sim);
+	assert_int_equal(dfusim_set_time_scale(sim, 0), 0);
+	assert_int_equal(t_status(sim, st), DFUSIM_ACK);
+	assert_int_equal(st[0], S_FIRMWARE);
+	assert_int_equal(st[4], ST_ERROR);
+	assert_int_equal(t_simple(sim, R_CLRSTATUS), DFUSIM_ACK);
+	assert_int_equal(t_status(sim, st), DFUSIM_ACK);
+	assert_int_equal(st[4], ST_DFU_IDLE);
+	/* again after every enumeration */
+	dfusim_reenumerated(sim, t_now);
+	assert_int_equal(t_state(sim), ST_ERROR);
+	dfusim_reenumerated(sim, t_now);
+	assert_int_equal(dfusim_set_quirk(sim, "first-status-errfirmware", false), 0);
+	assert_int_equal(t_state(sim), ST_DFU_IDLE);
+	dfusim_free(sim);
+}
+
+struct default_case {
+	const char *chip;
+	const char *quirk;
+	bool on;
+};
+
+/* The defaults decided from REFERENCE.md. */
+static void defaults_per_chip(void **state)
+{
+	static const struct default_case cases[] = {
+		{ "stm32f405", "f405-masserase-timeout", true },
+		{ "stm32f407", "f405-masserase-timeout", true },
+		{ "stm32f429", "f405-masserase-timeout", true },
+		{ "stm32f767", "f405-masserase-timeout", false },
+		{ "stm32f767", "f7-dualbank-erase", true },
+		{ "stm32f746", "f7-dualbank-erase", false },
+		{ "stm32h743", "h7-stuck-busy", true },
+		{ "stm32h743", "first-status-errfirmware", false },
+		{ "stm32f407", "leave-pipe-error", false },
+	};
+	char *json = dfusim_chips_json();
+	size_t i;
+
+	(void)state;
+	assert_non_null(json);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *p = strstr(json, cases[i].chip);
+		const char *q = p ? strstr(p, "\"quirks\":[") : NULL;
+		const char *end = q ? strchr(q, ']') : NULL;
+		const char *hit;
+
+		assert_non_null(end);
+		hit = strstr(q, cases[i].quirk);
+		if ((hit && hit < end) != cases[i].on)
+			fail_msg("%s: %s should be %s", cases[i].chip, cases[i].quirk,
+				 cases[i].on ? "on" : "off");
+	}
+	free(json);
+}
+
+static void quirk_names(void **state)
+{
+	struct dfusim *sim = t_new("stm32f407");
+	size_t i;
+
+	(void)state;
+	assert_int_equal(dfusim_set_quirk(sim, "no-such-quirk", true), -1);
+	assert_non_null(strstr(dfusim_error(sim), "h7-stuck-busy"));
+	assert_int_equal(dfusim_quirk_count(), 6);
+	for (i = 0; i < dfusim_quirk_count(); i++) {
+		assert_non_null(dfusim_quirk_report(dfusim_quirk_name(i)));
+		assert_int_equal(dfusim_set_quirk(sim, dfusim_quirk_name(i), true), 0);
+	}
+	assert_null(dfusim_quirk_name(i));
+	assert_null(dfusim_quirk_report("x"));
+	dfusim_free(sim);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(f7_dualbank_erase_on),
+		cmocka_unit_test(f7_dualbank_mass_erase_fixes),
+		cmocka_unit_test(f7_dualbank_erase_off),
+		cmocka_unit_test(f7_dualbank_erase_map),
+		cmocka_unit_test(f7_single_bank_unaffected),
+		cmocka_unit_test(f405_masserase_timeout),
+		cmocka_unit_test(l4_stall_busy),
+		cmocka_unit_test(h7_stuck_busy),
+		cmocka_unit_test(leave_pipe_error),
+		cmocka_unit_test(first_status_errfirmware),
+		cmocka_unit_test(defaults_per_chip),
+		cmocka_unit_test(quirk_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
