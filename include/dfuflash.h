@@ -225,8 +225,380 @@ int dfu_image_add_data(struct dfu_ctx *ctx, struct dfu_image *img, size_t target
 int dfu_image_relocate(struct dfu_image *img, size_t target, int64_t delta);
 
 /* ------------------------------------------------------------------------ */
-/* Devices, the flashing engine: see issue 4 (lib/usb.c, plan.c, flash.c).  */
+/* Memory layouts (DfuSe alternate-setting strings) and sector maps          */
 /* ------------------------------------------------------------------------ */
+
+/* Sector flags: the low three bits of the DfuSe type letter ('a'..'g'). */
+enum dfu_sector_flags {
+	DFU_SECTOR_READABLE = 0x1,
+	DFU_SECTOR_ERASABLE = 0x2,
+	DFU_SECTOR_WRITABLE = 0x4,
+};
+
+/* One erasable unit of memory. */
+struct dfu_sector {
+	uint32_t address;
+	uint32_t size;
+	unsigned flags;      /* enum dfu_sector_flags */
+	unsigned number;     /* the sector number the chip's erase uses */
+};
+
+/* A sector map: ordered by address, non-overlapping. */
+struct dfu_layout {
+	char name[64];                 /* "Internal Flash" (trimmed) */
+	size_t count;
+	struct dfu_sector *sectors;    /* count entries, owned by the layout */
+};
+
+/* Parses a DfuSe layout string "@Internal Flash  /0x08000000/04*016Kg,..."
+ * (several /0xADDR/... groups allowed). Sectors are numbered from 0 in
+ * address order. *out is owned by the caller: dfu_layout_free(). */
+int dfu_layout_parse(struct dfu_ctx *ctx, const char *str, struct dfu_layout **out);
+void dfu_layout_free(struct dfu_layout *layout);
+/* The sector holding address, or NULL. */
+const struct dfu_sector *dfu_layout_find(const struct dfu_layout *layout,
+					 uint32_t address);
+
+/* What we know about a part, from its identity and layout (lib/chip.c). */
+struct dfu_chip_info {
+	const char *name;        /* "STM32F405/407", ..., "unknown"; never NULL */
+	uint32_t flash_base;
+	uint32_t flash_size;     /* bytes of main flash; 0 when unknown */
+};
+int dfu_chip_identify(uint16_t id_product, uint16_t bcd_device,
+		      const struct dfu_layout *flash, struct dfu_chip_info *out);
+
+/* ------------------------------------------------------------------------ */
+/* DFU wire definitions                                                      */
+/* ------------------------------------------------------------------------ */
+
+enum dfu_state {
+	DFU_STATE_APP_IDLE = 0,
+	DFU_STATE_APP_DETACH = 1,
+	DFU_STATE_IDLE = 2,
+	DFU_STATE_DNLOAD_SYNC = 3,
+	DFU_STATE_DNBUSY = 4,
+	DFU_STATE_DNLOAD_IDLE = 5,
+	DFU_STATE_MANIFEST_SYNC = 6,
+	DFU_STATE_MANIFEST = 7,
+	DFU_STATE_MANIFEST_WAIT_RESET = 8,
+	DFU_STATE_UPLOAD_IDLE = 9,
+	DFU_STATE_ERROR = 10,
+};
+
+enum dfu_status_code {
+	DFU_STATUS_OK = 0,
+	DFU_STATUS_ERR_TARGET = 1,
+	DFU_STATUS_ERR_FILE = 2,
+	DFU_STATUS_ERR_WRITE = 3,
+	DFU_STATUS_ERR_ERASE = 4,
+	DFU_STATUS_ERR_CHECK_ERASED = 5,
+	DFU_STATUS_ERR_PROG = 6,
+	DFU_STATUS_ERR_VERIFY = 7,
+	DFU_STATUS_ERR_ADDRESS = 8,
+	DFU_STATUS_ERR_NOTDONE = 9,
+	DFU_STATUS_ERR_FIRMWARE = 10,
+	DFU_STATUS_ERR_VENDOR = 11,
+	DFU_STATUS_ERR_USBR = 12,
+	DFU_STATUS_ERR_POR = 13,
+	DFU_STATUS_ERR_UNKNOWN = 14,
+	DFU_STATUS_ERR_STALLEDPKT = 15,
+};
+
+/* "dfuIDLE", ...; "unknown" for values outside the enum; never NULL. */
+const char *dfu_state_name(int state);
+/* "OK", "errTARGET", ...; "unknown" outside the enum; never NULL. */
+const char *dfu_status_name(int status);
+
+/* The 6-byte GETSTATUS reply (DFU 1.1 section 6.1.2). */
+struct dfu_status {
+	uint8_t status;           /* enum dfu_status_code */
+	uint32_t poll_timeout_ms; /* bwPollTimeout, 24 bits */
+	uint8_t state;            /* enum dfu_state */
+	uint8_t string_index;
+};
+
+#define DFU_ATTR_CAN_DNLOAD 0x01
+#define DFU_ATTR_CAN_UPLOAD 0x02
+#define DFU_ATTR_MANIFESTATION_TOLERANT 0x04
+#define DFU_ATTR_WILL_DETACH 0x08
+
+/* The DFU functional descriptor (DFU 1.1 section 4.1.3). */
+struct dfu_func_desc {
+	uint8_t bm_attributes;
+	uint16_t w_detach_timeout;
+	uint16_t w_transfer_size;
+	uint16_t bcd_dfu;          /* 0x0110 DFU 1.1, 0x011A DfuSe */
+};
+
+/* ------------------------------------------------------------------------ */
+/* Devices and transports                                                    */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * How the library talks to one device. libusb (lib/usb.c) is one; a caller
+ * can supply its own (the tests drive the simulator core in-process). Every
+ * op gets the user pointer given with the table. Ops return 0 (or, for the
+ * transfers, the number of bytes moved) or a negative enum dfu_err:
+ * DFU_ERR_STALL when the device stalled endpoint 0, DFU_ERR_DISCONNECTED when
+ * it is gone, DFU_ERR_TIMEOUT, DFU_ERR_USB for anything else.
+ */
+struct dfu_transport_ops {
+	/* Class request to the interface, host to device: sends len bytes of
+	 * data (len may be 0). Returns the bytes sent. */
+	int (*control_out)(void *user, uint8_t request_type, uint8_t request,
+			   uint16_t value, uint16_t index,
+			   const uint8_t *data, uint16_t len, unsigned timeout_ms);
+	/* Request device to host: up to len bytes into data. Returns the bytes
+	 * received (a short reply is not an error here). */
+	int (*control_in)(void *user, uint8_t request_type, uint8_t request,
+			  uint16_t value, uint16_t index,
+			  uint8_t *data, uint16_t len, unsigned timeout_ms);
+	/* SET_INTERFACE: selects an alternate setting of the DFU interface. */
+	int (*set_alt)(void *user, uint8_t interface, uint8_t alt);
+	/* A USB bus reset. DISCONNECTED is a normal answer after leave. */
+	int (*reset)(void *user);
+	/* Whether the device is still on the bus (1) or gone (0); NULL when
+	 * the transport cannot tell. Used after leave. */
+	int (*present)(void *user);
+	/* Waits ms milliseconds; NULL means a real sleep. In-process
+	 * transports advance their own clock instead. */
+	void (*sleep_ms)(void *user, unsigned ms);
+	/* Releases everything; the user pointer is not used afterwards. May
+	 * be NULL. */
+	void (*close)(void *user);
+};
+
+struct dfu_dev;
+
+/* One alternate setting of the DFU interface. */
+struct dfu_alt_info {
+	uint8_t alt;
+	char name[256];                  /* its string, "" when none */
+	const struct dfu_layout *layout; /* parsed from name; NULL when the
+					    name is not a DfuSe layout */
+};
+
+/* What a device is. Pointers are owned by the device. */
+struct dfu_dev_info {
+	uint16_t id_vendor;
+	uint16_t id_product;
+	uint16_t bcd_device;             /* the ROM's version on ST parts */
+	char manufacturer[128];
+	char product[128];
+	char serial[128];                /* "" when the device has none */
+	char path[32];                   /* bus-port path as dfu-util's -p: "1-3.2" */
+	uint8_t bus;
+	uint8_t devnum;
+	bool dfu_mode;                   /* protocol 2: DFU mode; else run-time */
+	bool dfuse;                      /* bcdDFU 0x011A: ST DfuSe extensions */
+	bool strings_read;               /* false when the device could not be
+					    opened (permissions): no names */
+	uint8_t interface;
+	struct dfu_func_desc func;
+	size_t alt_count;
+	const struct dfu_alt_info *alts;
+};
+
+/* Which devices a command means: every field left zero/NULL matches all. */
+#define DFU_MATCH_MAX_IDS 8
+struct dfu_match {
+	size_t id_count;                 /* -d VID:PID[,VID:PID...] */
+	uint16_t id_vendor[DFU_MATCH_MAX_IDS];
+	uint16_t id_product[DFU_MATCH_MAX_IDS];
+	bool any_product[DFU_MATCH_MAX_IDS]; /* "-d 0483:" or "0483:*" */
+	const char *serial;              /* -S */
+	const char *path;                /* -p "1-3.2" */
+	int devnum;                      /* --devnum; 0 = any */
+};
+
+/* Every DFU interface (DFU mode and run-time) on every USB device that
+ * matches. *list is an array of *count devices, each for dfu_dev_info()
+ * only; free with dfu_dev_list_free(). No device is not an error here. */
+int dfu_usb_list(struct dfu_ctx *ctx, const struct dfu_match *match,
+		 struct dfu_dev ***list, size_t *count);
+void dfu_dev_list_free(struct dfu_dev **list, size_t count);
+
+/* Opens the one DFU-mode device that matches. DFU_ERR_NO_DEVICE when none,
+ * DFU_ERR_AMBIGUOUS (the detail lists them) when several, DFU_ERR_ACCESS
+ * (with a udev hint) or DFU_ERR_BUSY when it cannot be claimed.
+ * *out is owned by the caller: dfu_dev_close(). */
+int dfu_usb_open(struct dfu_ctx *ctx, const struct dfu_match *match,
+		 struct dfu_dev **out);
+
+/* A device over a caller's transport. descriptors holds the device
+ * descriptor followed by the configuration descriptor (as Linux sysfs
+ * shows them); the strings are read through ops->control_in. On success the
+ * device owns user (ops->close is called by dfu_dev_close()).
+ * ctx must outlive the device. */
+int dfu_dev_open_transport(struct dfu_ctx *ctx, const struct dfu_transport_ops *ops,
+			   void *user, const uint8_t *descriptors, size_t len,
+			   struct dfu_dev **out);
+void dfu_dev_close(struct dfu_dev *dev);
+
+/* The device's identity; pointers in *out stay valid while dev lives. */
+void dfu_dev_info(const struct dfu_dev *dev, struct dfu_dev_info *out);
+
+/* Selects the alternate setting by number ("0") or by name ("Internal
+ * Flash", compared without the '@' and trailing blanks). NULL selects 0.
+ * DFU_ERR_NOT_FOUND (the detail lists the alt settings) when none. */
+int dfu_dev_select_alt(struct dfu_dev *dev, const char *spec);
+/* The selected alternate setting, its layout, or NULL when it has none. */
+const struct dfu_alt_info *dfu_dev_alt(const struct dfu_dev *dev);
+
+/* The true sector map of the selected alt: the ROM's, unless the part
+ * says otherwise (an STM32F76x/F77x in dual-bank mode, from its option
+ * bytes). This is the map dfu_flash() plans with. *out is the caller's:
+ * dfu_layout_free(). DFU_ERR_UNSUPPORTED for an alt without a layout. */
+int dfu_dev_true_layout(struct dfu_dev *dev, struct dfu_layout **out);
+
+/* DFU 1.1 requests (lib/dfu.c). */
+int dfu_get_status(struct dfu_dev *dev, struct dfu_status *out);
+int dfu_clear_status(struct dfu_dev *dev);
+int dfu_get_state(struct dfu_dev *dev, uint8_t *state);
+int dfu_abort(struct dfu_dev *dev);
+/* Brings the device to dfuIDLE: clears dfuERROR (the status it held goes
+ * to *found when not NULL, else status OK), aborts an unfinished transfer.
+ * DFU_ERR_PROTECTED when the device says read protection is on. */
+int dfu_make_idle(struct dfu_dev *dev, struct dfu_status *found);
+
+/* ------------------------------------------------------------------------ */
+/* The flashing engine                                                       */
+/* ------------------------------------------------------------------------ */
+
+enum dfu_phase {
+	DFU_PHASE_ERASE = 0,
+	DFU_PHASE_WRITE,
+	DFU_PHASE_VERIFY,
+	DFU_PHASE_READ,
+};
+/* "erase", "write", "verify", "read"; never NULL. */
+const char *dfu_phase_name(enum dfu_phase phase);
+
+struct dfu_progress {
+	enum dfu_phase phase;
+	uint64_t done;      /* bytes (erase: bytes of sectors erased) */
+	uint64_t total;
+	uint32_t address;   /* where the engine is now */
+};
+/* Called at the start of a phase (done 0), after each step and at the end
+ * (done == total). Return nonzero to stop (DFU_ERR_CANCELLED). */
+typedef int (*dfu_progress_fn)(void *user, const struct dfu_progress *p);
+
+/* What a plan does with one sector. */
+enum dfu_sector_action {
+	DFU_ACTION_NONE = 0,   /* not touched by the image: left as it is */
+	DFU_ACTION_WRITE,      /* covered by the image: erased and written */
+	DFU_ACTION_MERGE,      /* partly covered: read, erased, written back
+				  with the image's bytes merged in */
+	DFU_ACTION_ERASE,      /* erased only (an erase command) */
+};
+/* "keep", "write", "merge", "erase"; never NULL. */
+const char *dfu_action_name(enum dfu_sector_action action);
+
+struct dfu_plan_entry {
+	struct dfu_sector sector;
+	enum dfu_sector_action action;
+	uint32_t image_bytes;  /* bytes of the image inside this sector */
+};
+
+struct dfu_plan_opts {
+	bool mass_erase;       /* erase the whole flash first (every sector
+				  becomes WRITE or ERASE, nothing is kept) */
+	bool force;            /* accept a suffix made for another device */
+	bool check_ids;        /* compare the image's suffix ids with these: */
+	uint16_t id_vendor;
+	uint16_t id_product;
+};
+
+struct dfu_plan;
+
+/* Plans writing one target of img into memory laid out as layout.
+ * Validates everything first: every byte inside a writable sector, suffix
+ * ids (unless force). DFU_ERR_RANGE / DFU_ERR_MISMATCH with a detail that
+ * names the address or ids. *out is owned by the caller: dfu_plan_free(). */
+int dfu_plan_new(struct dfu_ctx *ctx, const struct dfu_image *img, size_t target,
+		 const struct dfu_layout *layout, const struct dfu_plan_opts *opts,
+		 struct dfu_plan **out);
+void dfu_plan_free(struct dfu_plan *plan);
+/* Entries for every sector of the layout, in address order. */
+size_t dfu_plan_count(const struct dfu_plan *plan);
+const struct dfu_plan_entry *dfu_plan_entry(const struct dfu_plan *plan, size_t i);
+bool dfu_plan_mass_erase(const struct dfu_plan *plan);
+
+struct dfu_flash_opts {
+	const char *alt;          /* alternate setting spec; NULL = the file's */
+	bool mass_erase;
+	bool no_verify;
+	bool leave;               /* leave DFU mode after a good verify */
+	bool has_leave_address;
+	uint32_t leave_address;
+	bool force;               /* accept a file made for another VID:PID */
+	dfu_progress_fn progress;
+	void *progress_user;
+};
+
+/* What dfu_flash() and dfu_leave() did. */
+struct dfu_flash_result {
+	uint64_t bytes_written;
+	uint64_t bytes_verified;
+	unsigned sectors_erased;
+	unsigned sectors_kept;    /* partly covered sectors whose other bytes
+				     were read and written back */
+	bool verified;
+	bool left;                /* leave request accepted */
+	bool gone;                /* the device left the bus afterwards */
+	bool found_error;         /* the device was in dfuERROR when opened */
+	uint8_t found_status;     /* the status it held then (cleared) */
+};
+
+/* Writes img (one target) to the device: plan on the true sector map
+ * (validated before anything is erased: addresses, suffix ids, write
+ * protection), read what partly written sectors keep, erase (each erased
+ * sector checked blank), write, verify, leave (pointing the ROM at the start
+ * of flash, or at opts->leave_address). The alt is opts->alt, else the one
+ * the file's target names. A plain DFU 1.1 device gets the bytes downloaded
+ * in blocks. A failed verify never leaves. *out (may be NULL) is written
+ * also on failure: what was done until then. */
+int dfu_flash(struct dfu_dev *dev, const struct dfu_image *img,
+	      const struct dfu_flash_opts *opts, struct dfu_flash_result *out);
+
+/* The plan dfu_flash() would run (opts as for dfu_flash()), without
+ * changing anything: the device's true sector map, every check done (file
+ * ids, addresses, write protection). dfu_plan_mass_erase() is true when the
+ * whole flash would be mass erased (asked for, or because the ROM cannot
+ * erase a sector on its own: then every sector is MERGE, kept). *out is the
+ * caller's: dfu_plan_free(). */
+int dfu_dev_plan(struct dfu_dev *dev, const struct dfu_image *img,
+		 const struct dfu_flash_opts *opts, struct dfu_plan **out);
+
+/* Reads len bytes from address (DfuSe) into buf. For a plain DFU device
+ * address is ignored and the upload starts at the beginning. */
+int dfu_read(struct dfu_dev *dev, uint32_t address, uint8_t *buf, size_t len,
+	     dfu_progress_fn progress, void *progress_user);
+/* Compares target 0 of img with the device. DFU_ERR_VERIFY names the
+ * first differing address. */
+int dfu_verify(struct dfu_dev *dev, const struct dfu_image *img,
+	       dfu_progress_fn progress, void *progress_user);
+
+/* DfuSe commands (lib/dfuse.c). */
+int dfuse_set_address(struct dfu_dev *dev, uint32_t address);
+int dfuse_erase_page(struct dfu_dev *dev, uint32_t address);
+int dfuse_mass_erase(struct dfu_dev *dev);
+/* Read unprotect: wipes the whole flash and resets the chip. */
+int dfuse_unprotect(struct dfu_dev *dev);
+/* Erases sectors first..last of the selected alt's layout. */
+int dfu_erase_sectors(struct dfu_dev *dev, unsigned first, unsigned last,
+		      dfu_progress_fn progress, void *progress_user);
+/* Erases every sector that [address, address + len) touches. */
+int dfu_erase_range(struct dfu_dev *dev, uint32_t address, uint32_t len,
+		    dfu_progress_fn progress, void *progress_user);
+
+/* Leaves DFU mode (optionally jumping to address): a stall, pipe error or
+ * disconnect after the request is success. Then waits up to wait_ms for
+ * the device to leave the bus; out->left and out->gone say what happened. */
+int dfu_leave(struct dfu_dev *dev, bool has_address, uint32_t address,
+	      unsigned wait_ms, struct dfu_flash_result *out);
 
 #ifdef __cplusplus
 }

@@ -14,10 +14,19 @@ struct tool_command {
 };
 
 static const struct tool_command commands[] = {
+	{ "list", tool_list, "list DFU devices [--json]" },
+	{ "info", tool_info, "device, chip, layouts, option bytes, flash map" },
+	{ "flash", tool_flash, "write a firmware file, verify it, leave DFU mode" },
+	{ "verify", tool_verify, "compare the device with a firmware file" },
+	{ "read", tool_read, "read memory into a file (bin, hex, srec, dfu)" },
+	{ "erase", tool_erase, "erase --mass, --sector N[-M] or --range A:LEN" },
+	{ "leave", tool_leave, "leave DFU mode and start the firmware" },
+	{ "unprotect", tool_unprotect, "remove read protection (wipes the flash)" },
 	{ "image", tool_image, "show what a firmware file holds (image info FILE)" },
 	{ "convert", tool_convert, "convert a firmware file to another format" },
 };
 
+/* The command list, from the table. */
 static void usage(FILE *out)
 {
 	size_t i;
@@ -25,7 +34,9 @@ static void usage(FILE *out)
 	fprintf(out, "usage: dfuflash COMMAND [ARGS...]\n\ncommands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
-	fprintf(out, "\n'dfuflash COMMAND --help' says more about each.\n");
+	fprintf(out, "\n'dfuflash COMMAND --help' says more about each.\n"
+		"dfu-util's options work too: dfuflash -d 0483:df11 -a 0 -D fome.dfu -s :leave\n"
+		"(dfuflash -h lists them).\n");
 }
 
 /* The one place where library errors become exit codes. */
@@ -71,25 +82,30 @@ static int exit_code(int result)
 	return TOOL_EXIT_FAILURE;
 }
 
+/* Parses the command, runs it, maps its result to an exit code. */
 int main(int argc, char **argv)
 {
 	struct dfu_ctx *ctx = NULL;
 	const struct tool_command *cmd = NULL;
+	bool compat = false;
 	size_t i;
 	int result;
 
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+	if (argc < 2 || !strcmp(argv[1], "--help")) {
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? TOOL_EXIT_USAGE : TOOL_EXIT_OK;
 	}
-	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+	if (!strcmp(argv[1], "--version")) {
 		printf("dfuflash %s\n", DFUFLASH_VERSION);
 		return TOOL_EXIT_OK;
 	}
+	/* dfu-util's command line: options only, no command word. */
+	if (argv[1][0] == '-')
+		compat = true;
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			cmd = &commands[i];
-	if (!cmd) {
+	if (!cmd && !compat) {
 		tool_error("unknown command '%s'", argv[1]);
 		usage(stderr);
 		return TOOL_EXIT_USAGE;
@@ -98,7 +114,10 @@ int main(int argc, char **argv)
 		tool_error("out of memory");
 		return TOOL_EXIT_FAILURE;
 	}
-	result = cmd->run(ctx, argc - 1, argv + 1);
+	if (compat)
+		result = tool_compat(ctx, argc, argv);
+	else
+		result = cmd->run(ctx, argc - 1, argv + 1);
 	if (result < 0) {
 		const char *detail = dfu_detail(ctx);
 		tool_error("%s", *detail ? detail : dfu_strerror(result));

@@ -1,0 +1,323 @@
+/*
+ * dfu.c - DFU 1.1 requests (USB DFU 1.1, section 6) and state handling.
+ *
+ * One function per request. Every request goes to the DFU interface
+ * (wIndex = bInterfaceNumber) as a class request.
+ */
+#include "engine.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* The longest we keep polling one operation: the slowest ROM operation is
+ * an STM32F7 mass erase (32 s max); twice that is clearly a hung device. */
+#define POLL_BUDGET_MS 64000u
+/* STM32L4 ROMs stall GETSTATUS while erasing: this many stalls in a row are
+ * taken as "busy". */
+#define POLL_MAX_STALLS 5
+/* Polls of a device that says busy with a zero timeout, before giving up. */
+#define POLL_MAX_ZERO 100000u
+/* H743 rev V stays dfuDNBUSY after an erase in bank 2 although the erase is
+ * done; after this many busy answers in a row we try its cure (a CLRSTATUS
+ * pair). No real operation asks to be polled this often. */
+#define POLL_STUCK 40u
+
+/* DFU 1.1 section 6.1.2 state names, as dfu-util prints them. */
+const char *dfu_state_name(int state)
+{
+	switch ((enum dfu_state)state) {
+	case DFU_STATE_APP_IDLE: return "appIDLE";
+	case DFU_STATE_APP_DETACH: return "appDETACH";
+	case DFU_STATE_IDLE: return "dfuIDLE";
+	case DFU_STATE_DNLOAD_SYNC: return "dfuDNLOAD-SYNC";
+	case DFU_STATE_DNBUSY: return "dfuDNBUSY";
+	case DFU_STATE_DNLOAD_IDLE: return "dfuDNLOAD-IDLE";
+	case DFU_STATE_MANIFEST_SYNC: return "dfuMANIFEST-SYNC";
+	case DFU_STATE_MANIFEST: return "dfuMANIFEST";
+	case DFU_STATE_MANIFEST_WAIT_RESET: return "dfuMANIFEST-WAIT-RESET";
+	case DFU_STATE_UPLOAD_IDLE: return "dfuUPLOAD-IDLE";
+	case DFU_STATE_ERROR: return "dfuERROR";
+	}
+	return "unknown";
+}
+
+/* DFU 1.1 section 6.1.2 status names. */
+const char *dfu_status_name(int status)
+{
+	switch ((enum dfu_status_code)status) {
+	case DFU_STATUS_OK: return "OK";
+	case DFU_STATUS_ERR_TARGET: return "errTARGET";
+	case DFU_STATUS_ERR_FILE: return "errFILE";
+	case DFU_STATUS_ERR_WRITE: return "errWRITE";
+	case DFU_STATUS_ERR_ERASE: return "errERASE";
+	case DFU_STATUS_ERR_CHECK_ERASED: return "errCHECK_ERASED";
+	case DFU_STATUS_ERR_PROG: return "errPROG";
+	case DFU_STATUS_ERR_VERIFY: return "errVERIFY";
+	case DFU_STATUS_ERR_ADDRESS: return "errADDRESS";
+	case DFU_STATUS_ERR_NOTDONE: return "errNOTDONE";
+	case DFU_STATUS_ERR_FIRMWARE: return "errFIRMWARE";
+	case DFU_STATUS_ERR_VENDOR: return "errVENDOR";
+	case DFU_STATUS_ERR_USBR: return "errUSBR";
+	case DFU_STATUS_ERR_POR: return "errPOR";
+	case DFU_STATUS_ERR_UNKNOWN: return "errUNKNOWN";
+	case DFU_STATUS_ERR_STALLEDPKT: return "errSTALLEDPKT";
+	}
+	return "unknown";
+}
+
+/* The engine's phases as the progress output names them. */
+const char *dfu_phase_name(enum dfu_phase phase)
+{
+	switch (phase) {
+	case DFU_PHASE_ERASE: return "erase";
+	case DFU_PHASE_WRITE: return "write";
+	case DFU_PHASE_VERIFY: return "verify";
+	case DFU_PHASE_READ: return "read";
+	}
+	return "unknown";
+}
+
+/* Maps a transport failure to an error with a detail naming the request. */
+static int transfer_failed(struct dfu_dev *dev, int err, const char *req)
+{
+	return dfu_fail(dev->ctx, err, "%s failed: %s", req, dfu_strerror(err));
+}
+
+/* DFU_DNLOAD (section 6.1.1): wValue = block number, data to the device. */
+int dfu_dnload(struct dfu_dev *dev, uint16_t block, const uint8_t *data, uint16_t len)
+{
+	int n;
+
+	dfu_log(dev->ctx, DFU_LOG_DEBUG, "DNLOAD block=%u len=%u", block, len);
+	n = dev->ops.control_out(dev->user, DFU_RT_OUT, DFU_REQ_DNLOAD, block,
+				 dev->info.interface, data, len, DFU_USB_TIMEOUT_MS);
+	if (n < 0)
+		return transfer_failed(dev, n, "DNLOAD");
+	if (n != len)
+		return dfu_fail(dev->ctx, DFU_ERR_USB, "DNLOAD sent %d of %u bytes", n, len);
+	return DFU_OK;
+}
+
+/* DFU_UPLOAD (section 6.2): wValue = block number. Returns the bytes read;
+ * a short block ends the upload. */
+int dfu_upload(struct dfu_dev *dev, uint16_t block, uint8_t *data, uint16_t len)
+{
+	int n;
+
+	dfu_log(dev->ctx, DFU_LOG_DEBUG, "UPLOAD block=%u len=%u", block, len);
+	n = dev->ops.control_in(dev->user, DFU_RT_IN, DFU_REQ_UPLOAD, block,
+				dev->info.interface, data, len, DFU_USB_TIMEOUT_MS);
+	if (n < 0)
+		return transfer_failed(dev, n, "UPLOAD");
+	return n;
+}
+
+/* DFU_GETSTATUS (section 6.1.2): 6 bytes, bwPollTimeout 24-bit LE. */
+int dfu_get_status(struct dfu_dev *dev, struct dfu_status *out)
+{
+	uint8_t b[6];
+	int n;
+
+	n = dev->ops.control_in(dev->user, DFU_RT_IN, DFU_REQ_GETSTATUS, 0,
+				dev->info.interface, b, sizeof(b), DFU_USB_TIMEOUT_MS);
+	if (n < 0)
+		return transfer_failed(dev, n, "GETSTATUS");
+	if (n != 6)
+		return dfu_fail(dev->ctx, DFU_ERR_PROTOCOL,
+				"GETSTATUS answered %d bytes instead of 6", n);
+	out->status = b[0];
+	out->poll_timeout_ms = (uint32_t)b[1] | (uint32_t)b[2] << 8 | (uint32_t)b[3] << 16;
+	out->state = b[4];
+	out->string_index = b[5];
+	dfu_log(dev->ctx, DFU_LOG_DEBUG, "GETSTATUS -> %s %s poll=%u ms",
+		dfu_status_name(out->status), dfu_state_name(out->state),
+		out->poll_timeout_ms);
+	return DFU_OK;
+}
+
+/* DFU_CLRSTATUS (section 6.1.3): dfuERROR -> dfuIDLE. */
+int dfu_clear_status(struct dfu_dev *dev)
+{
+	int n;
+
+	n = dev->ops.control_out(dev->user, DFU_RT_OUT, DFU_REQ_CLRSTATUS, 0,
+				 dev->info.interface, NULL, 0, DFU_USB_TIMEOUT_MS);
+	if (n < 0)
+		return transfer_failed(dev, n, "CLRSTATUS");
+	return DFU_OK;
+}
+
+/* DFU_GETSTATE (section 6.1.5): one byte. */
+int dfu_get_state(struct dfu_dev *dev, uint8_t *state)
+{
+	uint8_t b;
+	int n;
+
+	n = dev->ops.control_in(dev->user, DFU_RT_IN, DFU_REQ_GETSTATE, 0,
+				dev->info.interface, &b, 1, DFU_USB_TIMEOUT_MS);
+	if (n < 0)
+		return transfer_failed(dev, n, "GETSTATE");
+	if (n != 1)
+		return dfu_fail(dev->ctx, DFU_ERR_PROTOCOL, "GETSTATE answered %d bytes", n);
+	*state = b;
+	return DFU_OK;
+}
+
+/* DFU_ABORT (section 6.1.4): back to dfuIDLE from the idle states. */
+int dfu_abort(struct dfu_dev *dev)
+{
+	int n;
+
+	n = dev->ops.control_out(dev->user, DFU_RT_OUT, DFU_REQ_ABORT, 0,
+				 dev->info.interface, NULL, 0, DFU_USB_TIMEOUT_MS);
+	if (n < 0)
+		return transfer_failed(dev, n, "ABORT");
+	dev->address_known = false;
+	return DFU_OK;
+}
+
+/* A dfuERROR status as an error with a detail naming what failed and why. */
+int dfu_status_error(struct dfu_dev *dev, const struct dfu_status *st, const char *what)
+{
+	/* The ST ROM answers errVENDOR to every access while read protection
+	 * (RDP level 1) is on (AN3156 section 6.3). */
+	if (st->status == DFU_STATUS_ERR_VENDOR)
+		return dfu_fail(dev->ctx, DFU_ERR_PROTECTED,
+				"%s: the device reports errVENDOR: read protection is on. "
+				"'dfuflash unprotect --force' removes it, and that wipes the whole flash",
+				what);
+	return dfu_fail(dev->ctx, DFU_ERR_DEVICE, "%s: the device reports %s (%s)", what,
+			dfu_status_name(st->status), dfu_state_name(st->state));
+}
+
+/* The H743 rev V cure for a stuck dfuDNBUSY: the first CLRSTATUS leaves
+ * dfuERROR/errUNKNOWN, the second dfuIDLE. True when the device is idle. */
+static bool unstick(struct dfu_dev *dev, struct dfu_status *st)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (dfu_clear_status(dev) || dfu_get_status(dev, st))
+			return false;
+		if (st->state == DFU_STATE_IDLE)
+			return true;
+	}
+	return false;
+}
+
+/* GETSTATUS until the operation the last DNLOAD started is over (AN3156
+ * 6.1: the first GETSTATUS starts it, dfuDNBUSY says how long to wait). */
+int dfu_poll_done(struct dfu_dev *dev, const char *what, struct dfu_status *out)
+{
+	struct dfu_status st;
+	uint64_t waited = 0;
+	unsigned stalls = 0, zero_polls = 0, last_timeout = 0, busy = 0;
+	int err;
+
+	for (;;) {
+		err = dfu_get_status(dev, &st);
+		if (err == DFU_ERR_STALL && stalls < POLL_MAX_STALLS) {
+			/* Busy STM32L4 ROMs stall instead of answering. */
+			stalls++;
+			dfu_dev_sleep(dev, last_timeout ? last_timeout : 10);
+			waited += last_timeout ? last_timeout : 10;
+			continue;
+		}
+		if (err) {
+			char why[256];
+
+			/* The detail is rewritten below: copy it first. */
+			snprintf(why, sizeof(why), "%s", dfu_detail(dev->ctx));
+			return dfu_fail(dev->ctx, err, "%s: %s", what, why);
+		}
+		stalls = 0;
+		if (st.state == DFU_STATE_ERROR)
+			return dfu_status_error(dev, &st, what);
+		if (st.state != DFU_STATE_DNBUSY && st.state != DFU_STATE_MANIFEST &&
+		    st.state != DFU_STATE_DNLOAD_SYNC && st.state != DFU_STATE_MANIFEST_SYNC)
+			break;
+		if (st.state == DFU_STATE_DNBUSY && ++busy == POLL_STUCK) {
+			if (unstick(dev, &st)) {
+				dfu_log(dev->ctx, DFU_LOG_WARNING,
+					"%s: the device stayed dfuDNBUSY; a CLRSTATUS pair "
+					"recovered it (an H743 rev V habit)", what);
+				break;
+			}
+			if (st.state == DFU_STATE_ERROR)
+				return dfu_status_error(dev, &st, what);
+		}
+		if (waited > POLL_BUDGET_MS || zero_polls > POLL_MAX_ZERO)
+			return dfu_fail(dev->ctx, DFU_ERR_TIMEOUT,
+					"%s: the device stayed busy (%s) for %llu ms", what,
+					dfu_state_name(st.state), (unsigned long long)waited);
+		/* Exactly what the device asked for, no longer (section 6.1.2). */
+		last_timeout = st.poll_timeout_ms;
+		if (!last_timeout)
+			zero_polls++;
+		dfu_dev_sleep(dev, st.poll_timeout_ms);
+		waited += st.poll_timeout_ms;
+	}
+	if (out)
+		*out = st;
+	return DFU_OK;
+}
+
+/* Brings the device to dfuIDLE from whatever state it was left in
+ * (DFU 1.1 section 6.1.3/6.1.4), reporting a dfuERROR it held. */
+int dfu_make_idle(struct dfu_dev *dev, struct dfu_status *found)
+{
+	struct dfu_status st, held;
+	int err, tries;
+
+	memset(&held, 0, sizeof(held));
+	for (tries = 0; tries < 4; tries++) {
+		err = dfu_get_status(dev, &st);
+		if (err)
+			return err;
+		switch ((enum dfu_state)st.state) {
+		case DFU_STATE_IDLE:
+			if (found)
+				*found = held;
+			return DFU_OK;
+		case DFU_STATE_ERROR:
+			if (held.state != DFU_STATE_ERROR)
+				held = st;
+			/* ST ROMs often start in dfuERROR/errFIRMWARE; say what
+			 * it held, since it may also be a failure of a previous
+			 * run. */
+			dfu_log(dev->ctx, DFU_LOG_WARNING,
+				"the device was in dfuERROR with status %s; cleared it",
+				dfu_status_name(st.status));
+			err = dfu_clear_status(dev);
+			break;
+		case DFU_STATE_DNLOAD_IDLE:
+		case DFU_STATE_UPLOAD_IDLE:
+		case DFU_STATE_DNLOAD_SYNC:
+			err = dfu_abort(dev);
+			break;
+		case DFU_STATE_DNBUSY:
+		case DFU_STATE_MANIFEST:
+		case DFU_STATE_MANIFEST_SYNC:
+			dfu_dev_sleep(dev, st.poll_timeout_ms);
+			err = DFU_OK;
+			break;
+		case DFU_STATE_APP_IDLE:
+		case DFU_STATE_APP_DETACH:
+			return dfu_fail(dev->ctx, DFU_ERR_UNSUPPORTED,
+					"the device is in run-time mode (%s), not in its bootloader",
+					dfu_state_name(st.state));
+		case DFU_STATE_MANIFEST_WAIT_RESET:
+			return dfu_fail(dev->ctx, DFU_ERR_PROTOCOL,
+					"the device waits for a reset (%s)",
+					dfu_state_name(st.state));
+		default:
+			return dfu_fail(dev->ctx, DFU_ERR_PROTOCOL, "unknown DFU state %u",
+					st.state);
+		}
+		if (err)
+			return err;
+	}
+	return dfu_fail(dev->ctx, DFU_ERR_PROTOCOL,
+			"the device does not return to dfuIDLE (state %s, status %s)",
+			dfu_state_name(st.state), dfu_status_name(st.status));
+}

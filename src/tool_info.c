@@ -1,0 +1,262 @@
+/*
+ * tool_info.c - `dfuflash info`: the device, the chip, its ROM version,
+ * each alternate setting's layout, the option bytes decoded, and a picture
+ * of the flash (which sectors are blank).
+ */
+#include "tool.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Finds the alt whose name starts with prefix (after '@'). */
+static const struct dfu_alt_info *find_alt(const struct dfu_dev_info *d, const char *prefix)
+{
+	size_t i;
+
+	for (i = 0; i < d->alt_count; i++) {
+		const char *n = d->alts[i].name;
+
+		if (*n == '@')
+			n++;
+		if (!strncmp(n, prefix, strlen(prefix)) && d->alts[i].layout)
+			return &d->alts[i];
+	}
+	return NULL;
+}
+
+/* The RDP byte as a level, with what it means. */
+static const char *rdp_level(uint8_t rdp)
+{
+	if (rdp == 0xAA)
+		return "0 (no protection)";
+	if (rdp == 0xCC)
+		return "2 (chip locked for good)";
+	return "1 (read protection ON: 'dfuflash unprotect --force' removes it and wipes the flash)";
+}
+
+/* Decodes option bytes as REFERENCE.md lays them out per family. */
+static void print_option_bytes(const uint8_t *ob, size_t len, uint32_t address)
+{
+	size_t i;
+
+	printf("option bytes at 0x%08X:", (unsigned)address);
+	for (i = 0; i < len && i < 32; i++)
+		printf("%s%02x", i % 4 ? "" : " ", ob[i]);
+	printf("\n");
+	if (len < 2)
+		return;
+	printf("  RDP level %s\n", rdp_level(ob[1]));
+	if (address == 0x1FFFC000u && len >= 10) {
+		unsigned nwrp = (unsigned)(ob[8] | ob[9] << 8) & 0xFFF;
+
+		printf("  USER 0x%02x: BOR_LEV %u, WDG_SW %u, nRST_STOP %u, nRST_STDBY %u\n",
+		       ob[0], (ob[0] >> 2) & 3, (ob[0] >> 5) & 1, (ob[0] >> 6) & 1, ob[0] >> 7);
+		printf("  write protection: %s (nWRP 0x%03x)\n",
+		       nwrp == 0xFFF ? "none" : "ON for some sectors", nwrp);
+	} else if (address == 0x1FFF0000u && len >= 26) {
+		unsigned nwrp = (unsigned)(ob[8] | (ob[9] & 0x0F) << 8);
+
+		printf("  nDBANK %u (%s), nDBOOT %u\n", (ob[9] >> 5) & 1,
+		       (ob[9] >> 5) & 1 ? "single bank" : "DUAL BANK", (ob[9] >> 4) & 1);
+		printf("  BOOT_ADD0 0x%04x (0x%08X), BOOT_ADD1 0x%04x (0x%08X)\n",
+		       ob[16] | ob[17] << 8, (unsigned)((ob[16] | ob[17] << 8) << 14),
+		       ob[24] | ob[25] << 8, (unsigned)((ob[24] | ob[25] << 8) << 14));
+		printf("  write protection: %s (nWRP 0x%03x)\n",
+		       nwrp == 0xFFF ? "none" : "ON for some sectors", nwrp);
+	}
+}
+
+/* A layout as runs of equal sectors: "sectors 0-3  4 x 16 KiB at 0x08000000". */
+static void print_runs(const struct dfu_layout *lay)
+{
+	size_t i = 0, j;
+
+	while (i < lay->count) {
+		const struct dfu_sector *s = &lay->sectors[i];
+
+		for (j = i + 1; j < lay->count && lay->sectors[j].size == s->size &&
+			    lay->sectors[j].flags == s->flags &&
+			    lay->sectors[j].address == lay->sectors[j - 1].address + s->size;
+		     j++)
+			;
+		printf("           sectors %2u-%-2u %2zu x %6u %s at 0x%08X  %s%s%s\n", s->number,
+		       lay->sectors[j - 1].number, j - i,
+		       s->size >= 1024 ? (unsigned)(s->size / 1024) : (unsigned)s->size,
+		       s->size >= 1024 ? "KiB" : "B  ", (unsigned)s->address,
+		       s->flags & DFU_SECTOR_READABLE ? "readable " : "",
+		       s->flags & DFU_SECTOR_ERASABLE ? "erasable " : "",
+		       s->flags & DFU_SECTOR_WRITABLE ? "writable" : "");
+		i = j;
+	}
+}
+
+/* One character per sector: '.' blank, '#' used, '?' unreadable. */
+static int print_flash_map(struct dfu_dev *dev, bool json)
+{
+	struct dfu_layout *lay = NULL;
+	size_t i, j;
+	uint8_t *buf;
+	int err;
+
+	/* The true map: on a dual-bank F76x it is not the ROM's. */
+	err = dfu_dev_true_layout(dev, &lay);
+	if (err)
+		return err;
+	if (json)
+		printf(",\"flash_map\":[");
+	else
+		printf("flash map (. blank, # used):\n");
+	for (i = 0; i < lay->count; i++) {
+		const struct dfu_sector *s = &lay->sectors[i];
+		bool blank = true;
+
+		buf = malloc(s->size);
+		if (!buf) {
+			err = DFU_ERR_NO_MEM;
+			break;
+		}
+		err = dfu_read(dev, s->address, buf, s->size, NULL, NULL);
+		for (j = 0; !err && j < s->size && blank; j++)
+			blank = buf[j] == 0xFF;
+		free(buf);
+		if (err)
+			break;
+		if (json)
+			printf("%s{\"sector\":%u,\"address\":%u,\"size\":%u,\"blank\":%s}",
+			       i ? "," : "", s->number, (unsigned)s->address, (unsigned)s->size,
+			       blank ? "true" : "false");
+		else
+			printf("  sector %2u  0x%08X  %4u KiB  %s\n", s->number,
+			       (unsigned)s->address, (unsigned)(s->size / 1024),
+			       blank ? ". blank" : "# used");
+	}
+	if (json)
+		printf("]");
+	dfu_layout_free(lay);
+	return err;
+}
+
+/* The identity and layouts as the start of a JSON object. */
+static void info_json(const struct dfu_dev_info *d, const struct dfu_chip_info *chip)
+{
+	size_t i, j;
+
+	printf("{\"vid\":\"%04x\",\"pid\":\"%04x\",\"bcd_device\":\"%04x\",\"serial\":",
+	       d->id_vendor, d->id_product, d->bcd_device);
+	tool_json_string(stdout, d->serial);
+	printf(",\"path\":");
+	tool_json_string(stdout, d->path);
+	printf(",\"chip\":");
+	tool_json_string(stdout, chip->name);
+	printf(",\"flash_base\":%u,\"flash_size\":%u,\"dfuse\":%s,\"transfer_size\":%u,"
+	       "\"alts\":[", (unsigned)chip->flash_base, (unsigned)chip->flash_size,
+	       d->dfuse ? "true" : "false", d->func.w_transfer_size);
+	for (i = 0; i < d->alt_count; i++) {
+		const struct dfu_alt_info *a = &d->alts[i];
+
+		printf("%s{\"alt\":%u,\"name\":", i ? "," : "", a->alt);
+		tool_json_string(stdout, a->name);
+		printf(",\"sectors\":[");
+		for (j = 0; a->layout && j < a->layout->count; j++) {
+			const struct dfu_sector *s = &a->layout->sectors[j];
+
+			printf("%s{\"number\":%u,\"address\":%u,\"size\":%u,\"flags\":%u}",
+			       j ? "," : "", s->number, (unsigned)s->address, (unsigned)s->size,
+			       s->flags);
+		}
+		printf("]}");
+	}
+	printf("]");
+}
+
+/* `dfuflash info`: identity, chip, layouts, option bytes, flash map (as
+ * text, or as one JSON object with --json). */
+int tool_info(struct dfu_ctx *ctx, int argc, char **argv)
+{
+	struct dfu_dev *dev = NULL;
+	struct dfu_dev_info d;
+	struct dfu_chip_info chip;
+	const struct dfu_alt_info *flash, *obalt;
+	struct options o;
+	bool json;
+	size_t i;
+	int err = tool_parse_options(TOOL_CMD_INFO, argc, argv, &o);
+
+	if (err)
+		return err == TOOL_HELP ? DFU_OK : err;
+	json = tool_globals.json;
+	tool_setup_log(ctx);
+	err = tool_open_device(ctx, &o, &dev);
+	if (err)
+		return err;
+	dfu_dev_info(dev, &d);
+	flash = find_alt(&d, "Internal Flash");
+	dfu_chip_identify(d.id_product, d.bcd_device, flash ? flash->layout : NULL, &chip);
+	if (json) {
+		info_json(&d, &chip);
+	} else {
+		printf("device     %04x:%04x  %s / %s\n", d.id_vendor, d.id_product,
+		       d.manufacturer, d.product);
+		printf("serial     %s\npath       %s\n", d.serial[0] ? d.serial : "-", d.path);
+		printf("chip       %s\n", chip.name);
+		printf("ROM        version %x.%x (bcdDevice 0x%04x), %s, DFU %x.%02x, transfer "
+		       "size %u\n", d.bcd_device >> 12, (d.bcd_device >> 8) & 0xF, d.bcd_device,
+		       d.dfuse ? "DfuSe" : "plain DFU", d.func.bcd_dfu >> 8, d.func.bcd_dfu & 0xFF,
+		       d.func.w_transfer_size);
+		if (chip.flash_size)
+			printf("flash      %u KiB at 0x%08X\n", (unsigned)(chip.flash_size / 1024),
+			       (unsigned)chip.flash_base);
+		for (i = 0; i < d.alt_count; i++) {
+			const struct dfu_alt_info *a = &d.alts[i];
+
+			printf("alt %u      %s\n", a->alt, a->name);
+			if (a->layout)
+				print_runs(a->layout);
+		}
+	}
+	obalt = find_alt(&d, "Option Bytes");
+	if (obalt && obalt->layout->count) {
+		uint32_t size = obalt->layout->sectors[0].size;
+		uint8_t ob[128];
+		char num[8];
+
+		if (size > sizeof(ob))
+			size = sizeof(ob);
+		snprintf(num, sizeof(num), "%u", obalt->alt);
+		err = dfu_dev_select_alt(dev, num);
+		if (!err)
+			err = dfu_read(dev, obalt->layout->sectors[0].address, ob, size, NULL, NULL);
+		if (json) {
+			printf(",\"option_bytes\":");
+			if (err) {
+				printf("null");
+			} else {
+				printf("\"");
+				for (i = 0; i < size; i++)
+					printf("%02x", ob[i]);
+				printf("\",\"rdp_level\":%d",
+				       ob[1] == 0xAA ? 0 : ob[1] == 0xCC ? 2 : 1);
+			}
+		} else if (!err) {
+			print_option_bytes(ob, size, obalt->layout->sectors[0].address);
+		} else if (err == DFU_ERR_PROTECTED) {
+			printf("option bytes: unreadable: %s\n", dfu_detail(ctx));
+		} else {
+			printf("option bytes: unreadable (%s)\n", dfu_strerror(err));
+		}
+		err = DFU_OK;
+	}
+	if (flash) {
+		char num[8];
+
+		snprintf(num, sizeof(num), "%u", flash->alt);
+		err = dfu_dev_select_alt(dev, num);
+		if (!err)
+			err = print_flash_map(dev, json);
+	}
+	if (json)
+		printf("}\n");
+	dfu_dev_close(dev);
+	return err;
+}
