@@ -58,16 +58,12 @@ int dfu_fmt_ihex_read(struct dfu_ctx *ctx, const char *name, const uint8_t *data
 	if (ret)
 		return dfu_fail(ctx, ret, "out of memory");
 	while (dfu_text_line(data, len, &pos, &line, &n)) {
-		size_t nbytes, i;
-		uint8_t sum = 0, count, type;
+		size_t nbytes;
+		uint8_t count, type;
 		uint32_t offset, entry;
 		char cb[8];
 
 		lineno++;
-		while (n && (line[0] == ' ' || line[0] == '\t')) {
-			line++;
-			n--;
-		}
 		if (n == 0)
 			continue;
 		if (seen_eof)
@@ -77,10 +73,7 @@ int dfu_fmt_ihex_read(struct dfu_ctx *ctx, const char *name, const uint8_t *data
 			return dfu_fail(ctx, DFU_ERR_FORMAT, "%s: line %u: %s where a record "
 					"should start with ':'", name, lineno,
 					dfu_text_char(line[0], cb));
-		if (n - 1 > 2 * IHEX_MAX_BYTES)
-			return dfu_fail(ctx, DFU_ERR_FORMAT, "%s: line %u: %zu characters is "
-					"longer than any record", name, lineno, n);
-		ret = dfu_text_unhex(ctx, name, lineno, 2, line + 1, n - 1, rec);
+		ret = dfu_text_unhex(ctx, name, lineno, 2, line + 1, n - 1, rec, sizeof(rec));
 		if (ret)
 			return ret;
 		if ((n - 1) % 2 || n - 1 < 10)
@@ -93,13 +86,9 @@ int dfu_fmt_ihex_read(struct dfu_ctx *ctx, const char *name, const uint8_t *data
 			return dfu_fail(ctx, DFU_ERR_FORMAT, "%s: line %u: the record says %u data "
 					"bytes but holds %zu", name, lineno, count,
 					nbytes < 5 ? 0 : nbytes - 5);
-		for (i = 0; i < nbytes - 1; i++)
-			sum = (uint8_t)(sum + rec[i]);
-		sum = (uint8_t)-sum;
-		if (sum != rec[nbytes - 1])
-			return dfu_fail(ctx, DFU_ERR_CHECKSUM, "%s: line %u: record checksum is "
-					"0x%02X, expected 0x%02X", name, lineno,
-					rec[nbytes - 1], sum);
+		ret = dfu_text_check_sum(ctx, name, lineno, DFU_TEXT_SUM_NEG, rec, nbytes);
+		if (ret)
+			return ret;
 		offset = (uint32_t)rec[1] << 8 | rec[2];
 		type = rec[3];
 		if (type > IHEX_START_LINEAR)
@@ -154,22 +143,9 @@ int dfu_fmt_ihex_read(struct dfu_ctx *ctx, const char *name, const uint8_t *data
 static void ihex_record(struct dfu_buf *out, uint8_t type, uint16_t addr,
 			const uint8_t *p, uint8_t n)
 {
-	char line[1 + 2 * IHEX_MAX_BYTES + 1], *c = line;
-	uint8_t sum = (uint8_t)(n + (addr >> 8) + addr + type);
-	uint8_t i;
+	const uint8_t head[4] = { n, (uint8_t)(addr >> 8), (uint8_t)addr, type };
 
-	*c++ = ':';
-	c = dfu_text_hex8(c, n);
-	c = dfu_text_hex8(c, (uint8_t)(addr >> 8));
-	c = dfu_text_hex8(c, (uint8_t)addr);
-	c = dfu_text_hex8(c, type);
-	for (i = 0; i < n; i++) {
-		c = dfu_text_hex8(c, p[i]);
-		sum = (uint8_t)(sum + p[i]);
-	}
-	c = dfu_text_hex8(c, (uint8_t)-sum);
-	*c++ = '\n';
-	dfu_buf_put(out, line, (size_t)(c - line));
+	dfu_text_record(out, ":", DFU_TEXT_SUM_NEG, head, sizeof(head), p, n);
 }
 
 /*
@@ -182,8 +158,10 @@ int dfu_fmt_ihex_write(struct dfu_ctx *ctx, const struct dfu_image *img,
 		       const struct dfu_write_opts *opts, struct dfu_buf *out)
 {
 	const struct dfu_target *t;
-	uint32_t upper = 0;
-	size_t i;
+	struct dfu_text_walk w;
+	uint32_t upper = 0, addr;
+	const uint8_t *p;
+	size_t n;
 	int ret;
 
 	(void)opts;
@@ -196,28 +174,15 @@ int dfu_fmt_ihex_write(struct dfu_ctx *ctx, const struct dfu_image *img,
 		dfu_buf_reserve(out, (size_t)(dfu_target_bytes(t) / 16 * 44 +
 					      dfu_target_bytes(t) / 65536 * 16 +
 					      t->nsegs * 60 + 64));
-	for (i = 0; t && i < t->nsegs; i++) {
-		const struct dfu_seg *s = &t->segs[i];
-		uint64_t addr = s->addr, end = (uint64_t)s->addr + s->size;
+	w = (struct dfu_text_walk){ .t = t };
+	while (dfu_text_next_piece(&w, IHEX_LINE_BYTES, 0x10000, &addr, &p, &n)) {
+		if ((addr >> 16) != upper) {
+			uint8_t b[2] = { (uint8_t)(addr >> 24), (uint8_t)(addr >> 16) };
 
-		while (addr < end) {
-			uint64_t n = end - addr;
-			uint64_t to_boundary = 0x10000 - (addr & 0xFFFF);
-
-			if (n > IHEX_LINE_BYTES)
-				n = IHEX_LINE_BYTES;
-			if (n > to_boundary)
-				n = to_boundary;
-			if ((addr >> 16) != upper) {
-				uint8_t b[2] = { (uint8_t)(addr >> 24), (uint8_t)(addr >> 16) };
-
-				upper = (uint32_t)(addr >> 16);
-				ihex_record(out, IHEX_EXT_LINEAR, 0, b, 2);
-			}
-			ihex_record(out, IHEX_DATA, (uint16_t)addr, s->data + (addr - s->addr),
-				    (uint8_t)n);
-			addr += n;
+			upper = addr >> 16;
+			ihex_record(out, IHEX_EXT_LINEAR, 0, b, 2);
 		}
+		ihex_record(out, IHEX_DATA, (uint16_t)addr, p, (uint8_t)n);
 	}
 	if (img->info.has_entry && img->info.entry) {
 		uint32_t e = img->info.entry;

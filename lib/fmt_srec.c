@@ -36,15 +36,11 @@ int dfu_fmt_srec_read(struct dfu_ctx *ctx, const char *name, const uint8_t *data
 		return dfu_fail(ctx, ret, "out of memory");
 	while (dfu_text_line(data, len, &pos, &line, &n)) {
 		size_t nbytes, i, alen;
-		uint8_t sum = 0, count, type;
+		uint8_t count, type;
 		uint32_t addr = 0;
 		char cb[8];
 
 		lineno++;
-		while (n && (line[0] == ' ' || line[0] == '\t')) {
-			line++;
-			n--;
-		}
 		if (n == 0)
 			continue;
 		if (ended)
@@ -61,10 +57,7 @@ int dfu_fmt_srec_read(struct dfu_ctx *ctx, const char *name, const uint8_t *data
 					n < 2 ? "end of line" : dfu_text_char(line[1], cb));
 		type = (uint8_t)(line[1] - '0');
 		alen = srec_addr_len[type];
-		if (n - 2 > 2 * SREC_MAX_BYTES)
-			return dfu_fail(ctx, DFU_ERR_FORMAT, "%s: line %u: %zu characters is "
-					"longer than any record", name, lineno, n);
-		ret = dfu_text_unhex(ctx, name, lineno, 3, line + 2, n - 2, rec);
+		ret = dfu_text_unhex(ctx, name, lineno, 3, line + 2, n - 2, rec, sizeof(rec));
 		if (ret)
 			return ret;
 		if ((n - 2) % 2 || (n - 2) / 2 < alen + 2)
@@ -77,13 +70,9 @@ int dfu_fmt_srec_read(struct dfu_ctx *ctx, const char *name, const uint8_t *data
 			return dfu_fail(ctx, DFU_ERR_FORMAT, "%s: line %u: the record's count says "
 					"%u bytes follow but %zu do", name, lineno, count,
 					nbytes - 1);
-		for (i = 0; i < nbytes - 1; i++)
-			sum = (uint8_t)(sum + rec[i]);
-		sum = (uint8_t)~sum;
-		if (sum != rec[nbytes - 1])
-			return dfu_fail(ctx, DFU_ERR_CHECKSUM, "%s: line %u: record checksum is "
-					"0x%02X, expected 0x%02X", name, lineno,
-					rec[nbytes - 1], sum);
+		ret = dfu_text_check_sum(ctx, name, lineno, DFU_TEXT_SUM_NOT, rec, nbytes);
+		if (ret)
+			return ret;
 		for (i = 0; i < alen; i++)
 			addr = addr << 8 | rec[1 + i];
 		switch (type) {
@@ -129,30 +118,19 @@ int dfu_fmt_srec_read(struct dfu_ctx *ctx, const char *name, const uint8_t *data
 	return DFU_OK;
 }
 
-/* Appends one record: type, count, address of alen bytes, data, checksum. */
+/* Appends one record: type, count, address of alen bytes (big-endian),
+ * data, checksum. */
 static void srec_record(struct dfu_buf *out, unsigned type, size_t alen, uint32_t addr,
 			const uint8_t *p, size_t n)
 {
-	char line[2 + 2 * SREC_MAX_BYTES + 1], *c = line;
-	uint8_t count = (uint8_t)(alen + n + 1), sum = count;
+	const char lead[3] = { 'S', (char)('0' + type), 0 };
+	uint8_t head[1 + 4];
 	size_t i;
 
-	*c++ = 'S';
-	*c++ = (char)('0' + type);
-	c = dfu_text_hex8(c, count);
-	for (i = alen; i-- > 0;) {
-		uint8_t b = (uint8_t)(addr >> (8 * i));
-
-		c = dfu_text_hex8(c, b);
-		sum = (uint8_t)(sum + b);
-	}
-	for (i = 0; i < n; i++) {
-		c = dfu_text_hex8(c, p[i]);
-		sum = (uint8_t)(sum + p[i]);
-	}
-	c = dfu_text_hex8(c, (uint8_t)~sum);
-	*c++ = '\n';
-	dfu_buf_put(out, line, (size_t)(c - line));
+	head[0] = (uint8_t)(alen + n + 1);
+	for (i = 0; i < alen; i++)
+		head[1 + i] = (uint8_t)(addr >> (8 * (alen - 1 - i)));
+	dfu_text_record(out, lead, DFU_TEXT_SUM_NOT, head, 1 + alen, p, n);
 }
 
 /*
@@ -165,8 +143,11 @@ int dfu_fmt_srec_write(struct dfu_ctx *ctx, const struct dfu_image *img,
 {
 	static const uint8_t header[] = "dfuflash";
 	const struct dfu_target *t;
+	struct dfu_text_walk w;
 	uint64_t nrec = 0;
-	size_t i;
+	const uint8_t *p;
+	uint32_t addr;
+	size_t n;
 	int ret;
 
 	(void)opts;
@@ -179,18 +160,10 @@ int dfu_fmt_srec_write(struct dfu_ctx *ctx, const struct dfu_image *img,
 		dfu_buf_reserve(out, (size_t)(dfu_target_bytes(t) / 16 * 46 +
 					      t->nsegs * 48 + 64));
 	srec_record(out, 0, 2, 0, header, sizeof(header) - 1);
-	for (i = 0; t && i < t->nsegs; i++) {
-		const struct dfu_seg *s = &t->segs[i];
-		uint64_t off;
-
-		for (off = 0; off < s->size; off += SREC_LINE_BYTES) {
-			uint64_t n = s->size - off < SREC_LINE_BYTES ? s->size - off :
-								       SREC_LINE_BYTES;
-
-			srec_record(out, 3, 4, (uint32_t)(s->addr + off), s->data + off,
-				    (size_t)n);
-			nrec++;
-		}
+	w = (struct dfu_text_walk){ .t = t };
+	while (dfu_text_next_piece(&w, SREC_LINE_BYTES, 0, &addr, &p, &n)) {
+		srec_record(out, 3, 4, addr, p, n);
+		nrec++;
 	}
 	if (nrec <= 0xFFFF)
 		srec_record(out, 5, 2, (uint32_t)nrec, NULL, 0);

@@ -63,20 +63,52 @@ int dfu_image_add(struct dfu_ctx *ctx, struct dfu_image *img, size_t target,
 int dfu_fail_prefix(struct dfu_ctx *ctx, int err, const char *fmt, ...) DFU_PRINTF(3, 4);
 
 /* Text formats (fmt_text.c). dfu_text_line() returns the next line of
- * data at *pos without its end of line ("\n" or "\r\n") and trailing blanks,
- * and moves *pos past it; false at the end of the data. */
+ * data at *pos without its end of line ("\n" or "\r\n") and leading and
+ * trailing blanks, and moves *pos past it; false at the end of the data. */
 bool dfu_text_line(const uint8_t *data, size_t len, size_t *pos,
 		   const uint8_t **line, size_t *n);
 /* Decodes n hex digits into n/2 bytes (an odd last digit is only checked,
  * so that a bad character is reported before a bad length); on one fails
  * with DFU_ERR_FORMAT naming name, line and column (col0 is the column of
- * s[0], counted from 1). */
+ * s[0], counted from 1). More digits than out's cap bytes can hold fail
+ * first, naming the line's length: no record of the format is that long. */
 int dfu_text_unhex(struct dfu_ctx *ctx, const char *name, unsigned line,
-		   size_t col0, const uint8_t *s, size_t n, uint8_t *out);
+		   size_t col0, const uint8_t *s, size_t n, uint8_t *out, size_t cap);
 /* A character as a message shows it: 'x', or \xHH when not printable. */
 const char *dfu_text_char(uint8_t c, char buf[8]);
 /* Appends the two upper-case hex digits of v to p; returns p + 2. */
 char *dfu_text_hex8(char *p, uint8_t v);
+
+/* A record's checksum is the complement of the sum of its other bytes. */
+enum dfu_text_sum {
+	DFU_TEXT_SUM_NEG,       /* two's complement: Intel HEX */
+	DFU_TEXT_SUM_NOT,       /* one's complement: S-record */
+};
+
+/* Bytes in the longest record with its checksum (Intel HEX: count, address,
+ * type, 255 data bytes, checksum; an S-record has at most 256). */
+#define DFU_TEXT_MAX_RECORD (1 + 2 + 1 + 255 + 1)
+
+/* Checks that the last of a record's n (>= 1) bytes is the checksum of the
+ * ones before it; else fails with DFU_ERR_CHECKSUM naming name and line. */
+int dfu_text_check_sum(struct dfu_ctx *ctx, const char *name, unsigned line,
+		       enum dfu_text_sum kind, const uint8_t *rec, size_t n);
+/* Appends one record line: lead (":", "S3"), the hex digits of head and
+ * data, their checksum and "\n". nhead + ndata < DFU_TEXT_MAX_RECORD. */
+void dfu_text_record(struct dfu_buf *out, const char *lead, enum dfu_text_sum kind,
+		     const uint8_t *head, size_t nhead, const uint8_t *data, size_t ndata);
+
+/* Walks a target's data (t may be NULL: nothing) in pieces for records:
+ * dfu_text_next_piece() returns the next at most max bytes, starting over
+ * at each segment and, when split is not 0, never crossing a multiple of
+ * split; false when all have been returned. Start with { .t = t }. */
+struct dfu_text_walk {
+	const struct dfu_target *t;
+	size_t seg;             /* the segment the next piece comes from */
+	uint64_t off;           /* and its offset in it */
+};
+bool dfu_text_next_piece(struct dfu_text_walk *w, size_t max, uint64_t split,
+			 uint32_t *addr, const uint8_t **p, size_t *n);
 
 /* Bytes of data in a target's segments. */
 uint64_t dfu_target_bytes(const struct dfu_target *t);

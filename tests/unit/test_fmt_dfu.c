@@ -130,8 +130,8 @@ static void dfuse_pack_files(void **state)
 		struct dfu_image *img = NULL, *again = NULL;
 		struct dfu_image_info info;
 		struct dfu_ctx *ctx;
-		uint8_t *bins[4] = { 0 }, *ref, *ours = NULL;
-		size_t reflen, ourlen = 0;
+		uint8_t *bins[4] = { 0 }, *ours = NULL;
+		size_t ourlen = 0;
 
 		assert_int_equal(dfu_ctx_new(&ctx), DFU_OK);
 		make_pack(pc, bins);
@@ -148,17 +148,13 @@ static void dfuse_pack_files(void **state)
 		assert_int_equal(info.suffix.bcd_dfu, DFU_BCD_DFUSE);
 
 		assert_int_equal(dfu_image_write_mem(ctx, img, &wo, &ours, &ourlen), DFU_OK);
-		ref = tf_read("pack.dfu", &reflen);
-		assert_non_null(ref);
-		assert_int_equal(ourlen, reflen);
-		assert_memory_equal(ours, ref, reflen);
+		tf_assert_file_equal("pack.dfu", ours, ourlen);
 
 		assert_int_equal(dfu_image_read_mem(ctx, "ours.dfu", ours, ourlen, NULL, &again),
 				 DFU_OK);
 		assert_same_image(img, again);
 		dfu_image_free(again);
 		free(ours);
-		free(ref);
 		dfu_image_free(img);
 		for (i = 0; i < pc->npieces; i++)
 			free(bins[i]);
@@ -176,8 +172,8 @@ static void dfu_suffix_files(void **state)
 	struct dfu_image_info info;
 	struct dfu_segment s;
 	struct dfu_ctx *ctx;
-	uint8_t bin[3000], *ref, *ours = NULL;
-	size_t reflen, ourlen = 0;
+	uint8_t bin[3000], *ours = NULL;
+	size_t ourlen = 0;
 
 	(void)state;
 	assert_int_equal(dfu_ctx_new(&ctx), DFU_OK);
@@ -200,12 +196,8 @@ static void dfu_suffix_files(void **state)
 	assert_int_equal(s.size, sizeof(bin));
 	assert_memory_equal(s.data, bin, sizeof(bin));
 	assert_int_equal(dfu_image_write_mem(ctx, img, &wo, &ours, &ourlen), DFU_OK);
-	ref = tf_read("ids.dfu", &reflen);
-	assert_non_null(ref);
-	assert_int_equal(ourlen, reflen);
-	assert_memory_equal(ours, ref, reflen);
+	tf_assert_file_equal("ids.dfu", ours, ourlen);
 	free(ours);
-	free(ref);
 	dfu_image_free(img);
 
 	ro.has_base_address = true;
@@ -232,8 +224,8 @@ static void dfuse_pack_from_hex(void **state)
 				     .id_vendor = 0x0483, .id_product = 0xdf11 };
 	struct dfu_image *hex = NULL, *dfu = NULL;
 	struct dfu_ctx *ctx;
-	uint8_t a[300], b[77], *ref, *ours = NULL;
-	size_t reflen, ourlen = 0;
+	uint8_t a[300], b[77], *ours = NULL;
+	size_t ourlen = 0;
 
 	(void)state;
 	tf_random(a, sizeof(a), 31);
@@ -249,11 +241,7 @@ static void dfuse_pack_from_hex(void **state)
 	assert_same_image(hex, dfu);
 	assert_int_equal(dfu_image_segment_count(dfu, 0), 2);
 	assert_int_equal(dfu_image_write_mem(ctx, hex, &wo, &ours, &ourlen), DFU_OK);
-	ref = tf_read("h.dfu", &reflen);
-	assert_non_null(ref);
-	assert_int_equal(ourlen, reflen);
-	assert_memory_equal(ours, ref, reflen);
-	free(ref);
+	tf_assert_file_equal("h.dfu", ours, ourlen);
 	free(ours);
 	dfu_image_free(hex);
 	dfu_image_free(dfu);
@@ -378,11 +366,7 @@ static void malformed_dfuse(void **state)
 			put_le32(buf + len - 4, dfu_suffix_crc(buf, len - 4));
 		assert_int_equal(dfu_ctx_new(&ctx), DFU_OK);
 		ret = dfu_image_read_mem(ctx, "bad.dfu", buf, len, NULL, &img);
-		if (ret != bc->err || !strstr(dfu_detail(ctx), bc->detail))
-			fail_msg("%s: got %s \"%s\", expected %s \"%s\"", bc->name,
-				 dfu_errname(ret), dfu_detail(ctx), dfu_errname(bc->err),
-				 bc->detail);
-		assert_null(img);
+		tf_assert_read_failed(ctx, ret, img, bc->name, bc->err, bc->detail);
 		dfu_ctx_free(ctx);
 	}
 	free(good);

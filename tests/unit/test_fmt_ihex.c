@@ -16,21 +16,7 @@
 #include "image.h"
 #include "testfiles.h"
 
-struct piece {
-	uint32_t addr;
-	uint32_t len;
-};
-
-struct tool_case {
-	const char *name;
-	const char *cmd;        /* makes out.hex from p0.bin, p1.bin */
-	struct piece pieces[2];
-	size_t npieces;
-	bool has_entry;
-	uint32_t entry;
-};
-
-static const struct tool_case tool_cases[] = {
+static const struct tf_tool_case tool_cases[] = {
 	{ "srec_cat, 32 bytes a line",
 	  "srec_cat p0.bin -binary -offset 0x08000000 -o out.hex -intel",
 	  { { 0x08000000, 5000 } }, 1, false, 0 },
@@ -53,84 +39,16 @@ static const struct tool_case tool_cases[] = {
 	  { { 0x100, 999 } }, 1, false, 0 },
 };
 
-/* img's one target holds exactly pieces with bins' bytes. */
-static void check_pieces(const char *name, const struct dfu_image *img,
-			 const struct piece *pieces, size_t n, uint8_t **bins)
-{
-	size_t i;
-
-	assert_int_equal(dfu_image_target_count(img), 1);
-	if (dfu_image_segment_count(img, 0) != n)
-		fail_msg("%s: %zu segments, expected %zu", name,
-			 dfu_image_segment_count(img, 0), n);
-	for (i = 0; i < n; i++) {
-		struct dfu_segment s;
-
-		assert_int_equal(dfu_image_segment(img, 0, i, &s), DFU_OK);
-		if (s.address != pieces[i].addr || s.size != pieces[i].len)
-			fail_msg("%s: segment %zu is 0x%X+%u", name, i, s.address, s.size);
-		assert_memory_equal(s.data, bins[i], s.size);
-	}
-}
-
+/* Files srec_cat and objcopy make read to the right pieces and entry
+ * point; ours round-trip and read back in objcopy (testfiles.h). */
 static void tool_files(void **state)
 {
-	struct dfu_write_opts wo = { .format = DFU_FORMAT_IHEX };
-	size_t c, i;
+	size_t c;
 
 	(void)state;
-	for (c = 0; c < sizeof(tool_cases) / sizeof(tool_cases[0]); c++) {
-		const struct tool_case *tc = &tool_cases[c];
-		struct dfu_image *img = NULL, *again = NULL;
-		struct dfu_image_info info;
-		struct dfu_ctx *ctx;
-		uint8_t *bins[2] = { 0 }, *back;
-		size_t backlen;
-
-		assert_int_equal(dfu_ctx_new(&ctx), DFU_OK);
-		for (i = 0; i < tc->npieces; i++) {
-			char name[16];
-
-			bins[i] = malloc(tc->pieces[i].len);
-			assert_non_null(bins[i]);
-			tf_random(bins[i], tc->pieces[i].len, (uint32_t)(c * 10 + i + 1));
-			snprintf(name, sizeof(name), "p%zu.bin", i);
-			assert_true(tf_write(name, bins[i], tc->pieces[i].len));
-		}
-		if (tf_run("rm -f out.hex && %s", tc->cmd) != 0)
-			fail_msg("%s: failed: %s", tc->name, tc->cmd);
-		if (dfu_image_read_file(ctx, tf_path("out.hex"), NULL, &img) != DFU_OK)
-			fail_msg("%s: %s", tc->name, dfu_detail(ctx));
-		check_pieces(tc->name, img, tc->pieces, tc->npieces, bins);
-		dfu_image_get_info(img, &info);
-		assert_int_equal(info.format, DFU_FORMAT_IHEX);
-		assert_int_equal(info.has_entry, tc->has_entry);
-		if (tc->has_entry)
-			assert_int_equal(info.entry, tc->entry);
-
-		/* Round trip through our writer, and objcopy reads ours. */
-		assert_int_equal(dfu_image_write_file(ctx, img, tf_path("ours.hex"), &wo),
-				 DFU_OK);
-		assert_int_equal(dfu_image_read_file(ctx, tf_path("ours.hex"), NULL, &again),
-				 DFU_OK);
-		check_pieces(tc->name, again, tc->pieces, tc->npieces, bins);
-		dfu_image_get_info(again, &info);
-		assert_int_equal(info.has_entry, tc->has_entry);
-		assert_int_equal(info.entry, tc->entry);
-		if (tc->npieces == 1) {
-			assert_int_equal(tf_run("objcopy -I ihex -O binary ours.hex back.bin"), 0);
-			back = tf_read("back.bin", &backlen);
-			assert_non_null(back);
-			assert_int_equal(backlen, tc->pieces[0].len);
-			assert_memory_equal(back, bins[0], backlen);
-			free(back);
-		}
-		dfu_image_free(again);
-		dfu_image_free(img);
-		for (i = 0; i < tc->npieces; i++)
-			free(bins[i]);
-		dfu_ctx_free(ctx);
-	}
+	for (c = 0; c < sizeof(tool_cases) / sizeof(tool_cases[0]); c++)
+		tf_check_tool_case(&tool_cases[c], (uint32_t)(c * 10 + 1), DFU_FORMAT_IHEX, "hex",
+				   "ihex");
 }
 
 /* Our writer's exact lines: type 04 before the first record above 64 KiB,
@@ -199,14 +117,7 @@ static void segment_records(void **state)
 	dfu_ctx_free(ctx);
 }
 
-struct bad_case {
-	const char *name;
-	const char *text;
-	int err;
-	const char *detail;
-};
-
-static const struct bad_case bad_cases[] = {
+static const struct tf_bad_text bad_cases[] = {
 	{ "record checksum", ":040000000102030400\n:00000001FF\n", DFU_ERR_CHECKSUM,
 	  "x.hex: line 1: record checksum is 0x00, expected 0xF2" },
 	{ "not a hex digit", ":0400000001G20304F2\n:00000001FF\n", DFU_ERR_FORMAT,
@@ -244,23 +155,8 @@ static void malformed(void **state)
 	size_t c;
 
 	(void)state;
-	for (c = 0; c < sizeof(bad_cases) / sizeof(bad_cases[0]); c++) {
-		const struct bad_case *bc = &bad_cases[c];
-		struct dfu_read_opts ro = { .format = DFU_FORMAT_IHEX };
-		struct dfu_image *img = NULL;
-		struct dfu_ctx *ctx;
-		int ret;
-
-		assert_int_equal(dfu_ctx_new(&ctx), DFU_OK);
-		ret = dfu_image_read_mem(ctx, "x.hex", (const uint8_t *)bc->text,
-					 strlen(bc->text), &ro, &img);
-		if (ret != bc->err || !strstr(dfu_detail(ctx), bc->detail))
-			fail_msg("%s: got %s \"%s\", expected %s \"%s\"", bc->name,
-				 dfu_errname(ret), dfu_detail(ctx), dfu_errname(bc->err),
-				 bc->detail);
-		assert_null(img);
-		dfu_ctx_free(ctx);
-	}
+	for (c = 0; c < sizeof(bad_cases) / sizeof(bad_cases[0]); c++)
+		tf_check_bad_text(&bad_cases[c], DFU_FORMAT_IHEX, "x.hex");
 }
 
 int main(void)
