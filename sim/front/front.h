@@ -44,6 +44,8 @@ struct front_opts {
 	double time_scale;
 	unsigned devices;
 	bool verbose;
+	bool claimed;                /* another program holds the interface */
+	int node_mode;               /* mode of the /dev nodes, -1: default */
 	const char **option_bytes;   /* "NAME=VALUE" */
 	size_t n_option_bytes;
 	struct front_quirk *quirks;
@@ -89,6 +91,8 @@ struct front_host {
 	unsigned last_devnum;        /* the bus's address counter */
 	FILE *log;
 	bool verbose;
+	bool claimed;                /* --claimed */
+	int node_mode;               /* --node-mode, or -1 */
 };
 
 /* run.c: `dfusim run`; returns dfusim's exit status. */

@@ -34,6 +34,8 @@ enum {
 	OPT_HELP = 'h',
 	OPT_STATS = 256,
 	OPT_LOG,
+	OPT_CLAIMED,
+	OPT_NODE_MODE,
 };
 
 struct run_option {
@@ -56,6 +58,10 @@ static const struct run_option run_options[] = {
 	{ "devices", OPT_DEVICES, "N", "simulate N independent chips (1-32), /dev/bus/usb/001/002..." },
 	{ "stats", OPT_STATS, "FILE", "write the model's statistics (JSON) at exit" },
 	{ "log", OPT_LOG, "FILE", "write every request the device sees, one line each" },
+	{ "claimed", OPT_CLAIMED, NULL, "the DFU interface is held by another program:\n"
+	  "CLAIMINTERFACE fails with EBUSY, as the kernel answers" },
+	{ "node-mode", OPT_NODE_MODE, "MODE", "octal mode of /dev/bus/usb/001/NNN (0664: no udev\n"
+	  "rule); opens the testbed to other users" },
 	{ "verbose", OPT_VERBOSE, NULL, "report unhandled ioctls on stderr" },
 	{ "help", OPT_HELP, NULL, "this help" },
 };
@@ -126,6 +132,22 @@ static bool parse_ulong(const char *s, unsigned long *out)
 	return true;
 }
 
+/* Parses a file mode: octal digits only, at most 0777. */
+static bool parse_mode(const char *s, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!*s || strspn(s, "01234567") != strlen(s))
+		return false;
+	errno = 0;
+	v = strtoul(s, &end, 8);
+	if (errno || *end || v > 0777)
+		return false;
+	*out = v;
+	return true;
+}
+
 /*
  * Whether a serial number can go into sysfs and udev properties as it is
  * (umockdev's text format gives backslashes and line ends a meaning).
@@ -172,6 +194,7 @@ static int parse_run(int argc, char **argv, struct front_opts *opts)
 
 	opts->chip = "stm32f407";
 	opts->devices = 1;
+	opts->node_mode = -1;
 	opts->option_bytes = g_new0(const char *, (size_t)argc);
 	opts->quirks = g_new0(struct front_quirk, (size_t)argc);
 	opts->faults = g_new0(const char *, (size_t)argc);
@@ -224,6 +247,15 @@ static int parse_run(int argc, char **argv, struct front_opts *opts)
 			break;
 		case OPT_LOG:
 			opts->log_path = optarg;
+			break;
+		case OPT_CLAIMED:
+			opts->claimed = true;
+			break;
+		case OPT_NODE_MODE:
+			if (!parse_mode(optarg, &v))
+				return bad_usage("--node-mode wants an octal mode up to 0777, "
+						 "not '%s'", optarg);
+			opts->node_mode = (int)v;
 			break;
 		case OPT_VERBOSE:
 			opts->verbose = true;

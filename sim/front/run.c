@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -245,6 +246,34 @@ static int run_command(struct front_host *host, char **argv)
 	return 1;
 }
 
+/*
+ * --node-mode: the command may run as another user (to meet a node it cannot
+ * open), so it must be able to use the testbed at all. Its root is mkdtemp's
+ * 0700; the preload binds the command's emulated netlink sockets in it
+ * ("event<fd>", libusb's hotplug monitor) and connects to the ioctl sockets
+ * under ioctl/, so the root becomes sticky and world-writable like /tmp and
+ * the sockets world-connectable (make_node() does the device's own). Only
+ * the node's mode then decides, as on a real system. Returns 0 or -1 after
+ * printing why.
+ */
+static int testbed_share(struct front_host *host)
+{
+	char *root = umockdev_testbed_get_root_dir(host->testbed);
+	char *def = g_strconcat(root, "/ioctl/_default", NULL);
+	int ret = 0;
+
+	if (chmod(root, 01777)) {
+		fprintf(stderr, "dfusim: cannot open the testbed %s to other users: %s\n",
+			root, strerror(errno));
+		ret = -1;
+	}
+	/* umockdev's fallback socket, for any other /dev path */
+	chmod(def, 0666);
+	g_free(def);
+	g_free(root);
+	return ret;
+}
+
 /* Frees the devices (after the testbed is gone: nothing calls in). */
 static void devices_free(struct front_host *host)
 {
@@ -281,6 +310,8 @@ int front_run(const struct front_opts *o)
 	memset(&host, 0, sizeof(host));
 	g_mutex_init(&host.lock);
 	host.verbose = o->verbose;
+	host.claimed = o->claimed;
+	host.node_mode = o->node_mode;
 	host.main_ctx = g_main_context_default();
 	/* The path adds ~0.8 ms per transfer; 1 us timer slack takes a
 	 * quarter off it (TESTING.md). */
@@ -303,6 +334,8 @@ int front_run(const struct front_opts *o)
 	}
 
 	host.testbed = umockdev_testbed_new();
+	if (o->node_mode >= 0 && testbed_share(&host))
+		goto out;
 	for (i = 0; i < host.n_devs; i++)
 		if (front_dev_add(&host.devs[i]))
 			goto out;

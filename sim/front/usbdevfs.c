@@ -345,6 +345,13 @@ static void do_submit(struct front_attach *att, UMockdevIoctlClient *client,
 	setup.w_value = (uint16_t)(b[2] | b[3] << 8);
 	setup.w_index = (uint16_t)(b[4] | b[5] << 8);
 	setup.w_length = (uint16_t)(b[6] | b[7] << 8);
+	if (dev->host->claimed && (setup.bm_request_type & 0x1f) == 1) {
+		/* a request to an interface someone else holds: usbfs's
+		 * check_ctrlrecip() cannot claim it and fails the submit */
+		g_object_unref(buffer);
+		umockdev_ioctl_client_complete(client, -1, EBUSY);
+		return;
+	}
 	if (setup.w_length > len - 8) {
 		/* usbfs refuses a wLength the buffer cannot hold */
 		g_object_unref(buffer);
@@ -456,15 +463,25 @@ static bool do_simple(struct front_attach *att, UMockdevIoctlClient *client,
 		return true;
 	case USBDEVFS_CLAIMINTERFACE:
 	case USBDEVFS_RELEASEINTERFACE:
-		/* the bootloader has one interface, number 0 */
+		/* the bootloader has one interface, number 0; with --claimed
+		 * another program's usbfs handle holds it: the kernel's
+		 * claimintf() answers EBUSY, releaseintf() EINVAL (not ours) */
 		if (*(unsigned int *)data->data != 0)
 			umockdev_ioctl_client_complete(client, -1, EINVAL);
+		else if (dev->host->claimed)
+			umockdev_ioctl_client_complete(client, -1,
+						       req == USBDEVFS_CLAIMINTERFACE ? EBUSY : EINVAL);
 		else
 			umockdev_ioctl_client_complete(client, 0, 0);
 		return true;
 	case USBDEVFS_SETINTERFACE: {
 		struct usbdevfs_setinterface *si = (void *)data->data;
 
+		/* usbfs claims the interface first (checkintf()) */
+		if (dev->host->claimed) {
+			umockdev_ioctl_client_complete(client, -1, EBUSY);
+			return true;
+		}
 		r = dfusim_set_interface(dev->sim, (uint8_t)si->interface,
 					 (uint8_t)si->altsetting, now);
 		umockdev_ioctl_client_complete(client, r ? -1 : 0, r ? EINVAL : 0);
@@ -484,11 +501,25 @@ static bool do_simple(struct front_attach *att, UMockdevIoctlClient *client,
 		return true;
 	}
 	case USBDEVFS_GETDRIVER:
-	case USBDEVFS_IOCTL:
+		/* the holder of a claimed interface is usbfs itself */
+		if (dev->host->claimed) {
+			struct usbdevfs_getdriver *gd = (void *)data->data;
+
+			g_strlcpy(gd->driver, "usbfs", sizeof(gd->driver));
+			umockdev_ioctl_client_complete(client, 0, 0);
+			return true;
+		}
 		/* no kernel driver is bound to the interface */
 		umockdev_ioctl_client_complete(client, -1, ENODATA);
 		return true;
+	case USBDEVFS_IOCTL:
+		umockdev_ioctl_client_complete(client, -1, ENODATA);
+		return true;
 	case USBDEVFS_DISCONNECT_CLAIM:
+		/* libusb asks to take it from any driver but usbfs: EBUSY */
+		umockdev_ioctl_client_complete(client, dev->host->claimed ? -1 : 0,
+					       dev->host->claimed ? EBUSY : 0);
+		return true;
 	case USBDEVFS_CLEAR_HALT:
 	case USBDEVFS_RESETEP:
 		umockdev_ioctl_client_complete(client, 0, 0);
