@@ -5,22 +5,13 @@
  * (wIndex = bInterfaceNumber) as a class request.
  */
 #include "engine.h"
+#include "quirks.h"
 
 #include <stdio.h>
 #include <string.h>
 
-/* The longest we keep polling one operation: the slowest ROM operation is
- * an STM32F7 mass erase (32 s max); twice that is clearly a hung device. */
-#define POLL_BUDGET_MS 64000u
-/* STM32L4 ROMs stall GETSTATUS while erasing: this many stalls in a row are
- * taken as "busy". */
-#define POLL_MAX_STALLS 5
-/* Polls of a device that says busy with a zero timeout, before giving up. */
-#define POLL_MAX_ZERO 100000u
-/* H743 rev V stays dfuDNBUSY after an erase in bank 2 although the erase is
- * done; after this many busy answers in a row we try its cure (a CLRSTATUS
- * pair). No real operation asks to be polled this often. */
-#define POLL_STUCK 40u
+/* How long to wait and what to take as busy are not decided here: the
+ * quirk table (lib/quirks.c, dfu_quirk_poll_rules()) says, per device. */
 
 /* DFU 1.1 section 6.1.2 state names, as dfu-util prints them. */
 const char *dfu_state_name(int state)
@@ -112,14 +103,17 @@ int dfu_upload(struct dfu_dev *dev, uint16_t block, uint8_t *data, uint16_t len)
 	return n;
 }
 
-/* DFU_GETSTATUS (section 6.1.2): 6 bytes, bwPollTimeout 24-bit LE. */
-int dfu_get_status(struct dfu_dev *dev, struct dfu_status *out)
+/* DFU_GETSTATUS (section 6.1.2) with a transfer timeout: a ROM that
+ * blocks the answer until a long operation ends needs more than the
+ * usual one. */
+static int get_status_within(struct dfu_dev *dev, struct dfu_status *out,
+			     unsigned timeout_ms)
 {
 	uint8_t b[6];
 	int n;
 
 	n = dev->ops.control_in(dev->user, DFU_RT_IN, DFU_REQ_GETSTATUS, 0,
-				dev->info.interface, b, sizeof(b), DFU_USB_TIMEOUT_MS);
+				dev->info.interface, b, sizeof(b), timeout_ms);
 	if (n < 0)
 		return transfer_failed(dev, n, "GETSTATUS");
 	if (n != 6)
@@ -133,6 +127,12 @@ int dfu_get_status(struct dfu_dev *dev, struct dfu_status *out)
 		dfu_status_name(out->status), dfu_state_name(out->state),
 		out->poll_timeout_ms);
 	return DFU_OK;
+}
+
+/* DFU_GETSTATUS (section 6.1.2): 6 bytes, bwPollTimeout 24-bit LE. */
+int dfu_get_status(struct dfu_dev *dev, struct dfu_status *out)
+{
+	return get_status_within(dev, out, DFU_USB_TIMEOUT_MS);
 }
 
 /* DFU_CLRSTATUS (section 6.1.3): dfuERROR -> dfuIDLE. */
@@ -205,22 +205,53 @@ static bool unstick(struct dfu_dev *dev, struct dfu_status *st)
 	return false;
 }
 
-/* GETSTATUS until the operation the last DNLOAD started is over (AN3156
- * 6.1: the first GETSTATUS starts it, dfuDNBUSY says how long to wait). */
-int dfu_poll_done(struct dfu_dev *dev, const char *what, struct dfu_status *out)
+/* Sleeps what the device asked for, but never past the wait's budget:
+ * bwPollTimeout has 24 bits, and a device asking for hours gets the rest
+ * of the budget and then a timeout (the caller stops at waited >=
+ * budget). Returns the time slept. */
+static uint32_t sleep_bounded(struct dfu_dev *dev, uint32_t ms, uint64_t waited,
+			      uint32_t budget)
 {
+	uint64_t left = waited < budget ? budget - waited : 0;
+
+	if (ms > left)
+		ms = (uint32_t)left;
+	dfu_dev_sleep(dev, ms);
+	return ms;
+}
+
+/* GETSTATUS until the operation the last DNLOAD started is over (AN3156
+ * 6.1: the first GETSTATUS starts it, dfuDNBUSY says how long to wait),
+ * bounded and with the workarounds the quirk table gives for this device
+ * and this kind of wait. */
+int dfu_poll_done_kind(struct dfu_dev *dev, enum dfu_poll_kind kind, const char *what,
+		       struct dfu_status *out)
+{
+	struct dfu_poll_rules r;
 	struct dfu_status st;
-	uint64_t waited = 0;
-	unsigned stalls = 0, zero_polls = 0, last_timeout = 0, busy = 0;
+	uint64_t waited = 0, reported = 0;
+	unsigned stalls = 0, zero_polls = 0, busy = 0;
+	uint32_t last_timeout = 0;
 	int err;
 
+	dfu_quirk_poll_rules(dev, kind, &r);
+	if (r.report_every_ms)
+		dfu_log(dev->ctx, DFU_LOG_INFO, "%s: waiting up to %u s (quirk %s: %s)", what,
+			(unsigned)(r.budget_ms / 1000), dfu_quirk_name(DFU_QUIRK_MASS_ERASE_SLOW),
+			r.why);
 	for (;;) {
-		err = dfu_get_status(dev, &st);
-		if (err == DFU_ERR_STALL && stalls < POLL_MAX_STALLS) {
-			/* Busy STM32L4 ROMs stall instead of answering. */
+		err = get_status_within(dev, &st, r.status_timeout_ms);
+		if (err == DFU_ERR_STALL && stalls < r.stalls_as_busy && waited < r.budget_ms) {
+			/* l4-stall-busy: the ROM stalls instead of answering. */
 			stalls++;
-			dfu_dev_sleep(dev, last_timeout ? last_timeout : 10);
-			waited += last_timeout ? last_timeout : 10;
+			waited += sleep_bounded(dev, last_timeout ? last_timeout : 10, waited,
+						r.budget_ms);
+			continue;
+		}
+		if (err == DFU_ERR_TIMEOUT && r.timeout_is_busy && waited < r.budget_ms) {
+			/* f405-masserase-timeout: no answer yet is still
+			 * erasing; the transfer itself took the time. */
+			waited += r.status_timeout_ms;
 			continue;
 		}
 		if (err) {
@@ -236,30 +267,45 @@ int dfu_poll_done(struct dfu_dev *dev, const char *what, struct dfu_status *out)
 		if (st.state != DFU_STATE_DNBUSY && st.state != DFU_STATE_MANIFEST &&
 		    st.state != DFU_STATE_DNLOAD_SYNC && st.state != DFU_STATE_MANIFEST_SYNC)
 			break;
-		if (st.state == DFU_STATE_DNBUSY && ++busy == POLL_STUCK) {
+		if (st.state == DFU_STATE_DNBUSY && r.stuck_polls && ++busy == r.stuck_polls) {
 			if (unstick(dev, &st)) {
 				dfu_log(dev->ctx, DFU_LOG_WARNING,
 					"%s: the device stayed dfuDNBUSY; a CLRSTATUS pair "
-					"recovered it (an H743 rev V habit)", what);
+					"recovered it (quirk %s: an H743 rev V habit)", what,
+					dfu_quirk_name(DFU_QUIRK_STUCK_BUSY));
 				break;
 			}
 			if (st.state == DFU_STATE_ERROR)
 				return dfu_status_error(dev, &st, what);
 		}
-		if (waited > POLL_BUDGET_MS || zero_polls > POLL_MAX_ZERO)
+		if (waited >= r.budget_ms || zero_polls > r.max_zero_polls)
 			return dfu_fail(dev->ctx, DFU_ERR_TIMEOUT,
 					"%s: the device stayed busy (%s) for %llu ms", what,
 					dfu_state_name(st.state), (unsigned long long)waited);
-		/* Exactly what the device asked for, no longer (section 6.1.2). */
+		if (r.report_every_ms && waited >= reported + r.report_every_ms) {
+			reported = waited;
+			dfu_log(dev->ctx, DFU_LOG_INFO,
+				"%s: still erasing after %llu.%llu s (quirk %s: %s)", what,
+				(unsigned long long)(waited / 1000),
+				(unsigned long long)(waited % 1000 / 100),
+				dfu_quirk_name(DFU_QUIRK_MASS_ERASE_SLOW), r.why);
+		}
+		/* What the device asked for, no longer (section 6.1.2), and
+		 * never past the budget. */
 		last_timeout = st.poll_timeout_ms;
 		if (!last_timeout)
 			zero_polls++;
-		dfu_dev_sleep(dev, st.poll_timeout_ms);
-		waited += st.poll_timeout_ms;
+		waited += sleep_bounded(dev, st.poll_timeout_ms, waited, r.budget_ms);
 	}
 	if (out)
 		*out = st;
 	return DFU_OK;
+}
+
+/* The ordinary wait for a command or a data block. */
+int dfu_poll_done(struct dfu_dev *dev, const char *what, struct dfu_status *out)
+{
+	return dfu_poll_done_kind(dev, DFU_POLL_COMMAND, what, out);
 }
 
 /* Brings the device to dfuIDLE from whatever state it was left in
@@ -286,8 +332,10 @@ int dfu_make_idle(struct dfu_dev *dev, struct dfu_status *found)
 			 * it held, since it may also be a failure of a previous
 			 * run. */
 			dfu_log(dev->ctx, DFU_LOG_WARNING,
-				"the device was in dfuERROR with status %s; cleared it",
-				dfu_status_name(st.status));
+				"the device was in dfuERROR with status %s; cleared it%s",
+				dfu_status_name(st.status),
+				dfu_quirk_first_error_expected(dev, &st) ?
+				" (quirk first-status-errfirmware: ST ROMs start that way)" : "");
 			err = dfu_clear_status(dev);
 			break;
 		case DFU_STATE_DNLOAD_IDLE:
@@ -298,7 +346,11 @@ int dfu_make_idle(struct dfu_dev *dev, struct dfu_status *found)
 		case DFU_STATE_DNBUSY:
 		case DFU_STATE_MANIFEST:
 		case DFU_STATE_MANIFEST_SYNC:
-			dfu_dev_sleep(dev, st.poll_timeout_ms);
+			/* Still busy from before: wait as asked, but a
+			 * hostile 24-bit bwPollTimeout gets one transfer
+			 * timeout per look, not hours. */
+			dfu_dev_sleep(dev, st.poll_timeout_ms < DFU_USB_TIMEOUT_MS ?
+				      st.poll_timeout_ms : DFU_USB_TIMEOUT_MS);
 			err = DFU_OK;
 			break;
 		case DFU_STATE_APP_IDLE:

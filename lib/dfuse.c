@@ -8,12 +8,13 @@
  * reports the result.
  */
 #include "engine.h"
+#include "quirks.h"
 
 #include <stdio.h>
 
 /* Sends one command with an optional address and waits for its result. */
 static int dfuse_command(struct dfu_dev *dev, uint8_t cmd, bool has_address,
-			 uint32_t address, const char *what)
+			 uint32_t address, enum dfu_poll_kind kind, const char *what)
 {
 	uint8_t b[5];
 	uint16_t len = 1;
@@ -28,9 +29,16 @@ static int dfuse_command(struct dfu_dev *dev, uint8_t cmd, bool has_address,
 		len = 5;
 	}
 	err = dfu_dnload(dev, 0, b, len);
-	if (err)
-		return err;
-	return dfu_poll_done(dev, what, NULL);
+	if (err) {
+		char why[256];
+
+		/* Name the command, as dfu_poll_done() does for its failures:
+		 * a stall or a disconnect here is as much the erase's as a
+		 * dfuERROR status is. dfu_fail() rewrites the detail. */
+		snprintf(why, sizeof(why), "%s", dfu_detail(dev->ctx));
+		return dfu_fail(dev->ctx, err, "%s: %s", what, why);
+	}
+	return dfu_poll_done_kind(dev, kind, what, NULL);
 }
 
 /* AN3156 6.2: "Set Address Pointer" (0x21); later data blocks count from
@@ -41,7 +49,7 @@ int dfuse_set_address(struct dfu_dev *dev, uint32_t address)
 	int err;
 
 	snprintf(what, sizeof(what), "set address 0x%08X", (unsigned)address);
-	err = dfuse_command(dev, DFUSE_CMD_SET_ADDRESS, true, address, what);
+	err = dfuse_command(dev, DFUSE_CMD_SET_ADDRESS, true, address, DFU_POLL_COMMAND, what);
 	if (err) {
 		dev->address_known = false;
 		return err;
@@ -57,15 +65,16 @@ int dfuse_erase_page(struct dfu_dev *dev, uint32_t address)
 	char what[64];
 
 	snprintf(what, sizeof(what), "erase at 0x%08X", (unsigned)address);
-	return dfuse_command(dev, DFUSE_CMD_ERASE, true, address, what);
+	return dfuse_command(dev, DFUSE_CMD_ERASE, true, address, DFU_POLL_COMMAND, what);
 }
 
 /* AN3156 6.3: 0x41 alone is a mass erase. The STM32F405 answers with a
- * 100 ms poll timeout and then stays busy for seconds; dfu_poll_done()
- * keeps polling as long as the device says busy. */
+ * 100 ms poll timeout and then erases for seconds: the quirk table's
+ * mass-erase rules say how long to wait (f405-masserase-timeout). */
 int dfuse_mass_erase(struct dfu_dev *dev)
 {
-	return dfuse_command(dev, DFUSE_CMD_ERASE, false, 0, "mass erase");
+	return dfuse_command(dev, DFUSE_CMD_ERASE, false, 0, DFU_POLL_MASS_ERASE,
+			     "mass erase");
 }
 
 /* AN3156 6.5: "Read Unprotect" (0x92): the ROM wipes the flash, clears
@@ -89,14 +98,6 @@ int dfuse_unprotect(struct dfu_dev *dev)
 	return DFU_OK;
 }
 
-/* Whether a transport error after the leave request means the device went
- * away as asked: many hosts see a stall, a pipe error or a disconnect. */
-static bool gone_is_fine(int err)
-{
-	return err == DFU_ERR_STALL || err == DFU_ERR_DISCONNECTED ||
-	       err == DFU_ERR_USB || err == DFU_ERR_TIMEOUT;
-}
-
 /* Leaves DFU mode: DfuSe's zero-length DNLOAD (AN3156 6.4), or a bus
  * reset for plain DFU; then waits, bounded, for the device to go. */
 int dfu_leave(struct dfu_dev *dev, bool has_address, uint32_t address,
@@ -105,6 +106,7 @@ int dfu_leave(struct dfu_dev *dev, bool has_address, uint32_t address,
 	struct dfu_flash_result res = { 0 };
 	struct dfu_status st;
 	unsigned waited = 0;
+	char what[64] = "leave";
 	int err;
 
 	if (out)
@@ -114,13 +116,14 @@ int dfu_leave(struct dfu_dev *dev, bool has_address, uint32_t address,
 		 * resets the device, which then runs the new firmware. */
 		if (dev->ops.reset) {
 			err = dev->ops.reset(dev->user);
-			if (err && !gone_is_fine(err))
+			if (err && !dfu_quirk_leave_error_ok(dev, err))
 				return dfu_fail(dev->ctx, err, "USB reset failed: %s",
 						dfu_strerror(err));
 		}
 		goto wait;
 	}
 	if (has_address) {
+		snprintf(what, sizeof(what), "leave (start at 0x%08X)", (unsigned)address);
 		err = dfuse_set_address(dev, address);
 		if (err)
 			return err;
@@ -128,13 +131,13 @@ int dfu_leave(struct dfu_dev *dev, bool has_address, uint32_t address,
 	/* AN3156 6.4: a zero-length DNLOAD, then GETSTATUS -> dfuMANIFEST and
 	 * the ROM jumps to the address pointer. dfu-util sends it as block 2. */
 	err = dfu_dnload(dev, DFUSE_FIRST_BLOCK, NULL, 0);
-	if (err && !gone_is_fine(err))
+	if (err && !dfu_quirk_leave_error_ok(dev, err))
 		return err;
 	if (!err) {
 		err = dfu_get_status(dev, &st);
 		if (!err && st.state == DFU_STATE_ERROR)
-			return dfu_status_error(dev, &st, "leave");
-		if (err && !gone_is_fine(err))
+			return dfu_status_error(dev, &st, what);
+		if (err && !dfu_quirk_leave_error_ok(dev, err))
 			return err;
 	}
 wait:
