@@ -54,6 +54,18 @@ static void start_phase(struct progress *pr, enum dfu_phase phase, uint64_t tota
 	pr->p.done = 0;
 }
 
+/* Says what was being done when a request failed: prefixes the detail the
+ * failure left with what ("write at 0x08004000"), so a stall, a timeout or
+ * a disconnect names its phase and address as a dfuERROR status does. */
+static int failed_at(struct dfu_dev *dev, int err, const char *what)
+{
+	char why[256];
+
+	/* dfu_fail() rewrites the detail: copy it first. */
+	snprintf(why, sizeof(why), "%s", dfu_detail(dev->ctx));
+	return dfu_fail(dev->ctx, err, "%s: %s", what, why);
+}
+
 /* Downloads len bytes at address: one SET_ADDRESS, then blocks 2, 3, ...
  * (AN3156 6.2), each followed by GETSTATUS polling. *done counts bytes for
  * progress. */
@@ -67,24 +79,25 @@ static int write_run(struct dfu_dev *dev, uint32_t address, const uint8_t *data,
 	char what[64];
 	int err;
 
+	snprintf(what, sizeof(what), "write at 0x%08X", (unsigned)address);
 	err = dfuse_set_address(dev, base);
 	if (err)
-		return err;
+		return failed_at(dev, err, what);
 	while (off < len) {
 		uint16_t n = (uint16_t)(len - off < xfer ? len - off : xfer);
 
+		snprintf(what, sizeof(what), "write at 0x%08X", (unsigned)(address + off));
 		if (block == 0xFFFF) {
 			/* wValue is 16 bits: start a new run. */
 			base = address + (uint32_t)off;
 			block = DFUSE_FIRST_BLOCK;
 			err = dfuse_set_address(dev, base);
 			if (err)
-				return err;
+				return failed_at(dev, err, what);
 		}
 		err = dfu_dnload(dev, block, data + off, n);
 		if (err)
-			return err;
-		snprintf(what, sizeof(what), "write at 0x%08X", (unsigned)(address + off));
+			return failed_at(dev, err, what);
 		err = dfu_poll_done(dev, what, NULL);
 		if (err)
 			return err;
@@ -99,44 +112,47 @@ static int write_run(struct dfu_dev *dev, uint32_t address, const uint8_t *data,
 }
 
 /* Uploads len bytes from address: SET_ADDRESS, ABORT to dfuIDLE, then
- * UPLOAD blocks 2, 3, ... (AN3156 6.6), and ABORT again at the end. */
-static int read_run(struct dfu_dev *dev, uint32_t address, uint8_t *buf, size_t len,
-		    struct progress *pr, uint64_t *done)
+ * UPLOAD blocks 2, 3, ... (AN3156 6.6), and ABORT again at the end. verb
+ * names the phase in error details ("read", "verify"). */
+static int read_run(struct dfu_dev *dev, const char *verb, uint32_t address, uint8_t *buf,
+		    size_t len, struct progress *pr, uint64_t *done)
 {
 	uint16_t xfer = dfu_dev_transfer_size(dev);
 	uint16_t block = DFUSE_FIRST_BLOCK;
 	size_t off = 0;
+	char what[64];
 	int err, n;
 
 	while (off < len) {
 		uint16_t want = (uint16_t)(len - off < xfer ? len - off : xfer);
 
+		snprintf(what, sizeof(what), "%s at 0x%08X", verb, (unsigned)(address + off));
 		if (off == 0 || block == 0xFFFF) {
 			err = dfuse_set_address(dev, address + (uint32_t)off);
 			if (!err)
 				err = dfu_abort(dev);
 			if (err)
-				return err;
+				return failed_at(dev, err, what);
 			block = DFUSE_FIRST_BLOCK;
 		}
 		n = dfu_upload(dev, block, buf + off, want);
-		if (n < 0) {
+		if (n == DFU_ERR_STALL) {
 			struct dfu_status st;
+			char why[256];
 
-			/* A stalled upload usually means dfuERROR: say which. */
-			if (dfu_get_status(dev, &st) == DFU_OK && st.state == DFU_STATE_ERROR) {
-				char what[64];
-
-				snprintf(what, sizeof(what), "read at 0x%08X",
-					 (unsigned)(address + off));
+			/* A stalled upload usually means dfuERROR: say which.
+			 * Only after a stall: a device that is gone or silent
+			 * would cost another failure (and a timeout) here. */
+			snprintf(why, sizeof(why), "%s", dfu_detail(dev->ctx));
+			if (dfu_get_status(dev, &st) == DFU_OK && st.state == DFU_STATE_ERROR)
 				return dfu_status_error(dev, &st, what);
-			}
-			return n;
+			return dfu_fail(dev->ctx, n, "%s: %s", what, why);
 		}
+		if (n < 0)
+			return failed_at(dev, n, what);
 		if (n != want)
 			return dfu_fail(dev->ctx, DFU_ERR_PROTOCOL,
-					"read at 0x%08X returned %d of %u bytes",
-					(unsigned)(address + off), n, want);
+					"%s returned %d of %u bytes", what, n, want);
 		off += (size_t)n;
 		block++;
 		*done += (uint64_t)n;
@@ -230,7 +246,7 @@ int dfu_read(struct dfu_dev *dev, uint32_t address, uint8_t *buf, size_t len,
 				"0x%08X+%zu is outside \"%s\"", (unsigned)address, len, lay->name);
 	err = report(dev, &pr, 0, address);
 	if (!err)
-		err = read_run(dev, address, buf, len, &pr, &done);
+		err = read_run(dev, "read", address, buf, len, &pr, &done);
 	return err;
 }
 
@@ -287,7 +303,7 @@ int dfu_verify(struct dfu_dev *dev, const struct dfu_image *img,
 			break;
 		}
 		if (dev->info.dfuse) {
-			err = read_run(dev, seg.address, buf, seg.size, &pr, &done);
+			err = read_run(dev, "verify", seg.address, buf, seg.size, &pr, &done);
 		} else {
 			err = dfu_read(dev, 0, buf, seg.size, NULL, NULL);
 			done += seg.size;
@@ -420,7 +436,7 @@ static int read_kept(struct dfu_dev *dev, const struct dfu_plan *plan,
 			    e->sector.address - g->address >= g->size)
 				continue;
 			tmp = g->data + (e->sector.address - g->address);
-			err = read_run(dev, e->sector.address, tmp, e->sector.size, pr, &done);
+			err = read_run(dev, "read", e->sector.address, tmp, e->sector.size, pr, &done);
 			res->sectors_kept++;
 			break;
 		}
@@ -493,8 +509,10 @@ static int check_blank(struct dfu_dev *dev, const struct dfu_sector *s)
 	uint16_t xfer = dfu_dev_transfer_size(dev);
 	uint32_t nblocks = (s->size + xfer - 1) / xfer, k;
 	uint8_t buf[4096];
+	char what[64];
 	int err, n, i;
 
+	snprintf(what, sizeof(what), "erase at 0x%08X: blank check", (unsigned)s->address);
 	if (nblocks > 0xFFFF - DFUSE_FIRST_BLOCK)
 		nblocks = 0xFFFF - DFUSE_FIRST_BLOCK;
 	err = dfuse_set_address(dev, s->address);
@@ -508,7 +526,7 @@ static int check_blank(struct dfu_dev *dev, const struct dfu_sector *s)
 			break;
 		n = dfu_upload(dev, (uint16_t)(DFUSE_FIRST_BLOCK + blk), buf, want);
 		if (n < 0)
-			return n;
+			return failed_at(dev, n, what);
 		for (i = 0; i < n; i++)
 			if (buf[i] != 0xFF)
 				return dfu_fail(dev->ctx, DFU_ERR_DEVICE,
@@ -520,7 +538,7 @@ static int check_blank(struct dfu_dev *dev, const struct dfu_sector *s)
 	}
 	if (!err)
 		err = dfu_abort(dev);
-	return err;
+	return err ? failed_at(dev, err, what) : DFU_OK;
 }
 
 /* Erases what the plan says: a mass erase, or each sector through the
@@ -645,7 +663,7 @@ static int verify_groups(struct dfu_dev *dev, struct job *job, struct progress *
 		buf = malloc(g->size);
 		if (!buf)
 			return dfu_fail(dev->ctx, DFU_ERR_NO_MEM, "out of memory");
-		err = read_run(dev, g->address, buf, g->size, pr, &done);
+		err = read_run(dev, "verify", g->address, buf, g->size, pr, &done);
 		if (!err)
 			err = compare(dev, g->address, g->data, buf, g->size);
 	}
