@@ -600,6 +600,103 @@ int dfu_erase_range(struct dfu_dev *dev, uint32_t address, uint32_t len,
 int dfu_leave(struct dfu_dev *dev, bool has_address, uint32_t address,
 	      unsigned wait_ms, struct dfu_flash_result *out);
 
+/* ------------------------------------------------------------------------ */
+/* Option bytes (lib/optbytes.c)                                             */
+/* ------------------------------------------------------------------------ */
+
+/* How a part lays out the memory of its "@Option Bytes" alternate setting
+ * (REFERENCE.md, "Option bytes as an upload of alt 1"). */
+enum dfu_ob_family {
+	DFU_OB_UNKNOWN = 0,
+	DFU_OB_F4,    /* F405/F407: 16 bytes at 0x1FFFC000 */
+	DFU_OB_F42X,  /* F42x/F43x: 16 at 0x1FFFC000, then 16 at 0x1FFEC000 */
+	DFU_OB_F7,    /* F74x/F76x/F77x: 32 bytes at 0x1FFF0000, complements */
+	DFU_OB_H7,    /* H74x/H75x: 128 bytes of flash registers at 0x5200201C */
+};
+/* "STM32F405/407", ...; "unknown" for UNKNOWN; never NULL. */
+const char *dfu_ob_family_name(enum dfu_ob_family family);
+
+#define DFU_OB_MAX_AREAS 2
+#define DFU_OB_MAX_LEN 128
+
+/* A part's option bytes: its areas back to back, as the device shows them. */
+struct dfu_option_bytes {
+	enum dfu_ob_family family;
+	size_t area_count;
+	uint32_t area_address[DFU_OB_MAX_AREAS];
+	uint16_t area_offset[DFU_OB_MAX_AREAS];  /* where each area is in raw[] */
+	uint16_t area_size[DFU_OB_MAX_AREAS];
+	size_t len;                              /* bytes used in raw[] */
+	uint8_t raw[DFU_OB_MAX_LEN];
+};
+
+/* One field of a family's option bytes (the table in lib/optbytes.c). */
+struct dfu_ob_field_def {
+	const char *name;       /* "RDP", "nDBANK", "BOOT_ADD0", ... */
+	uint16_t offset;        /* the little-endian value it is in, in raw[] */
+	uint16_t write_offset;  /* where a write puts it (the H7's _PRG
+				   register); offset on the other families */
+	uint8_t width;          /* that value's size: 1, 2 or 4 bytes */
+	uint32_t mask;          /* the field's bits in that value */
+	const char *meaning;    /* what the field is, in a sentence */
+};
+
+/* A decoded field: its value (shifted down) and what that value does. */
+struct dfu_ob_value {
+	const struct dfu_ob_field_def *def;
+	uint32_t value;
+	char text[192];
+};
+
+/* The family's fields (*count of them), static; NULL for UNKNOWN. */
+const struct dfu_ob_field_def *dfu_ob_fields(enum dfu_ob_family family, size_t *count);
+/* The field called name (case-insensitive), or NULL. */
+const struct dfu_ob_field_def *dfu_ob_field(enum dfu_ob_family family, const char *name);
+/* The family from the option-byte alt's layout (its first group's address
+ * and the groups that follow); UNKNOWN when it is none we know. */
+enum dfu_ob_family dfu_ob_family_from_layout(const struct dfu_layout *layout);
+/* An empty (all 0xFF) image of a family with its areas, to fill raw[]
+ * with bytes read elsewhere (a test, a dump). DFU_ERR_UNSUPPORTED for
+ * UNKNOWN. */
+int dfu_ob_init(struct dfu_option_bytes *ob, enum dfu_ob_family family);
+/* 0 for 0xAA, 2 for 0xCC, 1 for anything else (RM0090, RM0410). */
+int dfu_ob_rdp_level(uint8_t rdp);
+
+/* One field's value; DFU_ERR_NOT_FOUND for a name the family lacks. */
+int dfu_ob_get(const struct dfu_option_bytes *ob, const char *name, uint32_t *value);
+/* Every field of ob decoded, in table order: up to max into out; returns
+ * how many the family has. */
+size_t dfu_ob_decode(const struct dfu_option_bytes *ob, struct dfu_ob_value *out, size_t max);
+/* What value would do in field def, as a sentence, into buf. */
+void dfu_ob_describe(enum dfu_ob_family family, const struct dfu_ob_field_def *def,
+		     uint32_t value, char *buf, size_t size);
+/* Sets a field in ob->raw (on the H7 in both the _CUR and _PRG registers)
+ * and recomputes the complements. RDP takes a level, 0, 1 or 2 (written as
+ * 0xAA, 0xBB, 0xCC), or a raw byte. DFU_ERR_NOT_FOUND (the detail lists
+ * the names) or DFU_ERR_RANGE (the detail says the limit). */
+int dfu_ob_set(struct dfu_ctx *ctx, struct dfu_option_bytes *ob, const char *name,
+	       uint32_t value);
+/* The same from "NAME=VALUE" (VALUE in C notation). */
+int dfu_ob_set_str(struct dfu_ctx *ctx, struct dfu_option_bytes *ob, const char *assignment);
+/* Compares every field of got with want: DFU_ERR_VERIFY with a detail
+ * naming the first field that differs ("nDBANK reads 1, expected 0"). */
+int dfu_ob_compare(struct dfu_ctx *ctx, const struct dfu_option_bytes *want,
+		   const struct dfu_option_bytes *got);
+/* Recomputes what a family derives from its fields: complements, bits
+ * that always read 1, bytes that read 0xFF. */
+void dfu_ob_canonical(struct dfu_option_bytes *ob);
+
+/* Reads every option-byte area through the "@Option Bytes" alt; the alt
+ * that was selected stays selected. DFU_ERR_UNSUPPORTED when the device
+ * has no option-byte alt we know. */
+int dfu_ob_read(struct dfu_dev *dev, struct dfu_option_bytes *out);
+/* Downloads area number area of ob to the device. The chip then applies it
+ * and resets (that is success); this waits, bounded, for it to leave the
+ * bus. *reset (may be NULL) says whether it did. The caller closes dev and
+ * opens the device again to read the result. */
+int dfu_ob_write_area(struct dfu_dev *dev, const struct dfu_option_bytes *ob, size_t area,
+		      bool *reset);
+
 #ifdef __cplusplus
 }
 #endif

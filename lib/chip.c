@@ -84,9 +84,8 @@ static int read_option_bytes(struct dfu_dev *dev, uint32_t address, uint8_t *buf
 			     size_t len)
 {
 	const struct dfu_alt_info *cur = dfu_dev_alt(dev);
-	char back[8], num[8];
 	size_t i;
-	int err = DFU_ERR_NOT_FOUND;
+	int err;
 
 	if (!cur || len > sizeof(dev->ob[0]))
 		return DFU_ERR_INVALID_ARG;
@@ -95,20 +94,7 @@ static int read_option_bytes(struct dfu_dev *dev, uint32_t address, uint8_t *buf
 			memcpy(buf, dev->ob[i], len);
 			return DFU_OK;
 		}
-	snprintf(back, sizeof(back), "%u", cur->alt);
-	for (i = 0; i < dev->info.alt_count; i++) {
-		const struct dfu_layout *l = dev->layouts[i];
-
-		if (!l || !dfu_layout_find(l, address) || strcmp(l->name, "Option Bytes"))
-			continue;
-		snprintf(num, sizeof(num), "%u", dev->alts[i].alt);
-		err = dfu_dev_select_alt(dev, num);
-		if (!err)
-			err = dfu_read(dev, address, buf, len, NULL, NULL);
-		break;
-	}
-	if (dfu_dev_select_alt(dev, back) && !err)
-		err = DFU_ERR_USB;
+	err = dfu_ob_read_at(dev, address, buf, len);  /* optbytes.c */
 	if (!err && dev->ob_count < 2) {
 		memset(dev->ob[dev->ob_count], 0xFF, sizeof(dev->ob[0]));
 		memcpy(dev->ob[dev->ob_count], buf, len);

@@ -91,6 +91,10 @@ int dfu_chip_true_layout(struct dfu_dev *dev, const struct dfu_layout *rom,
  * anything is erased. Parts whose option bytes we do not know pass. */
 int dfu_chip_check_protection(struct dfu_dev *dev, const struct dfu_plan *plan);
 
+/* optbytes.c: reads len option bytes at address through the "Option
+ * Bytes" alt that holds them; the alt selected before stays selected. */
+int dfu_ob_read_at(struct dfu_dev *dev, uint32_t address, uint8_t *buf, size_t len);
+
 /* plan.c: every sector is kept (read and written back) and the whole flash
  * mass-erased: for sectors the ROM cannot erase one by one. */
 void dfu_plan_preserve_all(struct dfu_plan *plan);

@@ -22,6 +22,7 @@ static const struct tool_command commands[] = {
 	{ "erase", tool_erase, "erase --mass, --sector N[-M] or --range A:LEN" },
 	{ "leave", tool_leave, "leave DFU mode and start the firmware" },
 	{ "unprotect", tool_unprotect, "remove read protection (wipes the flash)" },
+	{ "option-bytes", tool_option_bytes, "show or --set the option bytes (RDP, nDBANK, BOOT_ADDx)" },
 	{ "image", tool_image, "show what a firmware file holds (image info FILE)" },
 	{ "convert", tool_convert, "convert a firmware file to another format" },
 };
@@ -33,7 +34,7 @@ static void usage(FILE *out)
 
 	fprintf(out, "usage: dfuflash COMMAND [ARGS...]\n\ncommands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+		fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\n'dfuflash COMMAND --help' says more about each.\n"
 		"dfu-util's options work too: dfuflash -d 0483:df11 -a 0 -D fome.dfu -s :leave\n"
 		"(dfuflash -h lists them).\n");

@@ -58,6 +58,10 @@ int tool_read(struct dfu_ctx *ctx, int argc, char **argv);     /* tool_read.c */
 int tool_erase(struct dfu_ctx *ctx, int argc, char **argv);    /* tool_erase.c */
 int tool_leave(struct dfu_ctx *ctx, int argc, char **argv);    /* tool_erase.c */
 int tool_unprotect(struct dfu_ctx *ctx, int argc, char **argv); /* tool_erase.c */
+int tool_option_bytes(struct dfu_ctx *ctx, int argc, char **argv); /* tool_option_bytes.c */
+/* Option bytes decoded, as a table or one JSON object without a newline
+ * (tool_option_bytes.c; also used by info). */
+void tool_print_option_bytes(const struct dfu_option_bytes *ob, bool json);
 /* dfu-util's command line (argv[1] starts with '-'). tool_compat.c */
 int tool_compat(struct dfu_ctx *ctx, int argc, char **argv);
 

@@ -35,36 +35,17 @@ static const char *rdp_level(uint8_t rdp)
 	return "1 (read protection ON: 'dfuflash unprotect --force' removes it and wipes the flash)";
 }
 
-/* Decodes option bytes as REFERENCE.md lays them out per family. */
-static void print_option_bytes(const uint8_t *ob, size_t len, uint32_t address)
+/* The option bytes: where and how protected in one line (what users look
+ * for first), then every field decoded by lib/optbytes.c. */
+static void print_option_bytes(const struct dfu_option_bytes *ob)
 {
 	size_t i;
 
-	printf("option bytes at 0x%08X:", (unsigned)address);
-	for (i = 0; i < len && i < 32; i++)
-		printf("%s%02x", i % 4 ? "" : " ", ob[i]);
-	printf("\n");
-	if (len < 2)
-		return;
-	printf("  RDP level %s\n", rdp_level(ob[1]));
-	if (address == 0x1FFFC000u && len >= 10) {
-		unsigned nwrp = (unsigned)(ob[8] | ob[9] << 8) & 0xFFF;
-
-		printf("  USER 0x%02x: BOR_LEV %u, WDG_SW %u, nRST_STOP %u, nRST_STDBY %u\n",
-		       ob[0], (ob[0] >> 2) & 3, (ob[0] >> 5) & 1, (ob[0] >> 6) & 1, ob[0] >> 7);
-		printf("  write protection: %s (nWRP 0x%03x)\n",
-		       nwrp == 0xFFF ? "none" : "ON for some sectors", nwrp);
-	} else if (address == 0x1FFF0000u && len >= 26) {
-		unsigned nwrp = (unsigned)(ob[8] | (ob[9] & 0x0F) << 8);
-
-		printf("  nDBANK %u (%s), nDBOOT %u\n", (ob[9] >> 5) & 1,
-		       (ob[9] >> 5) & 1 ? "single bank" : "DUAL BANK", (ob[9] >> 4) & 1);
-		printf("  BOOT_ADD0 0x%04x (0x%08X), BOOT_ADD1 0x%04x (0x%08X)\n",
-		       ob[16] | ob[17] << 8, (unsigned)((ob[16] | ob[17] << 8) << 14),
-		       ob[24] | ob[25] << 8, (unsigned)((ob[24] | ob[25] << 8) << 14));
-		printf("  write protection: %s (nWRP 0x%03x)\n",
-		       nwrp == 0xFFF ? "none" : "ON for some sectors", nwrp);
-	}
+	printf("option bytes at 0x%08X:", (unsigned)ob->area_address[0]);
+	for (i = 0; i < ob->area_size[0] && i < 32; i++)
+		printf("%s%02x", i % 4 ? "" : " ", ob->raw[i]);
+	printf("\n  RDP level %s\n", rdp_level(ob->raw[1]));
+	tool_print_option_bytes(ob, false);
 }
 
 /* A layout as runs of equal sectors: "sectors 0-3  4 x 16 KiB at 0x08000000". */
@@ -216,34 +197,28 @@ int tool_info(struct dfu_ctx *ctx, int argc, char **argv)
 		}
 	}
 	obalt = find_alt(&d, "Option Bytes");
-	if (obalt && obalt->layout->count) {
-		uint32_t size = obalt->layout->sectors[0].size;
-		uint8_t ob[128];
-		char num[8];
+	if (obalt) {
+		struct dfu_option_bytes ob;
 
-		if (size > sizeof(ob))
-			size = sizeof(ob);
-		snprintf(num, sizeof(num), "%u", obalt->alt);
-		err = dfu_dev_select_alt(dev, num);
-		if (!err)
-			err = dfu_read(dev, obalt->layout->sectors[0].address, ob, size, NULL, NULL);
+		err = dfu_ob_read(dev, &ob);
 		if (json) {
 			printf(",\"option_bytes\":");
 			if (err) {
 				printf("null");
 			} else {
 				printf("\"");
-				for (i = 0; i < size; i++)
-					printf("%02x", ob[i]);
-				printf("\",\"rdp_level\":%d",
-				       ob[1] == 0xAA ? 0 : ob[1] == 0xCC ? 2 : 1);
+				for (i = 0; i < ob.len; i++)
+					printf("%02x", ob.raw[i]);
+				printf("\",\"rdp_level\":%d,\"option_bytes_decoded\":",
+				       dfu_ob_rdp_level(ob.raw[1]));
+				tool_print_option_bytes(&ob, true);
 			}
 		} else if (!err) {
-			print_option_bytes(ob, size, obalt->layout->sectors[0].address);
+			print_option_bytes(&ob);
 		} else if (err == DFU_ERR_PROTECTED) {
 			printf("option bytes: unreadable: %s\n", dfu_detail(ctx));
 		} else {
-			printf("option bytes: unreadable (%s)\n", dfu_strerror(err));
+			printf("option bytes: not shown: %s\n", dfu_detail(ctx));
 		}
 		err = DFU_OK;
 	}
