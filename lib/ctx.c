@@ -61,6 +61,17 @@ int dfu_fail(struct dfu_ctx *ctx, int err, const char *fmt, ...)
 	return err;
 }
 
+int dfu_fail_during(struct dfu_ctx *ctx, int err, const char *what)
+{
+	char why[sizeof(ctx->detail)];
+
+	if (!ctx)
+		return err;
+	/* dfu_fail() rewrites the detail: copy it first. */
+	snprintf(why, sizeof(why), "%s", ctx->detail[0] ? ctx->detail : dfu_strerror(err));
+	return dfu_fail(ctx, err, "%s: %s", what, why);
+}
+
 void dfu_log(struct dfu_ctx *ctx, enum dfu_log_level level, const char *fmt, ...)
 {
 	char msg[1024];

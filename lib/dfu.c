@@ -254,13 +254,8 @@ int dfu_poll_done_kind(struct dfu_dev *dev, enum dfu_poll_kind kind, const char 
 			waited += r.status_timeout_ms;
 			continue;
 		}
-		if (err) {
-			char why[256];
-
-			/* The detail is rewritten below: copy it first. */
-			snprintf(why, sizeof(why), "%s", dfu_detail(dev->ctx));
-			return dfu_fail(dev->ctx, err, "%s: %s", what, why);
-		}
+		if (err)
+			return dfu_fail_during(dev->ctx, err, what);
 		stalls = 0;
 		if (st.state == DFU_STATE_ERROR)
 			return dfu_status_error(dev, &st, what);

@@ -29,15 +29,11 @@ static int dfuse_command(struct dfu_dev *dev, uint8_t cmd, bool has_address,
 		len = 5;
 	}
 	err = dfu_dnload(dev, 0, b, len);
-	if (err) {
-		char why[256];
-
-		/* Name the command, as dfu_poll_done() does for its failures:
-		 * a stall or a disconnect here is as much the erase's as a
-		 * dfuERROR status is. dfu_fail() rewrites the detail. */
-		snprintf(why, sizeof(why), "%s", dfu_detail(dev->ctx));
-		return dfu_fail(dev->ctx, err, "%s: %s", what, why);
-	}
+	/* Name the command, as dfu_poll_done() does for its failures: a
+	 * stall or a disconnect here is as much the erase's as a dfuERROR
+	 * status is. */
+	if (err)
+		return dfu_fail_during(dev->ctx, err, what);
 	return dfu_poll_done_kind(dev, kind, what, NULL);
 }
 

@@ -54,18 +54,6 @@ static void start_phase(struct progress *pr, enum dfu_phase phase, uint64_t tota
 	pr->p.done = 0;
 }
 
-/* Says what was being done when a request failed: prefixes the detail the
- * failure left with what ("write at 0x08004000"), so a stall, a timeout or
- * a disconnect names its phase and address as a dfuERROR status does. */
-static int failed_at(struct dfu_dev *dev, int err, const char *what)
-{
-	char why[256];
-
-	/* dfu_fail() rewrites the detail: copy it first. */
-	snprintf(why, sizeof(why), "%s", dfu_detail(dev->ctx));
-	return dfu_fail(dev->ctx, err, "%s: %s", what, why);
-}
-
 /* Downloads len bytes at address: one SET_ADDRESS, then blocks 2, 3, ...
  * (AN3156 6.2), each followed by GETSTATUS polling. *done counts bytes for
  * progress. */
@@ -82,7 +70,7 @@ static int write_run(struct dfu_dev *dev, uint32_t address, const uint8_t *data,
 	snprintf(what, sizeof(what), "write at 0x%08X", (unsigned)address);
 	err = dfuse_set_address(dev, base);
 	if (err)
-		return failed_at(dev, err, what);
+		return dfu_fail_during(dev->ctx, err, what);
 	while (off < len) {
 		uint16_t n = (uint16_t)(len - off < xfer ? len - off : xfer);
 
@@ -93,11 +81,11 @@ static int write_run(struct dfu_dev *dev, uint32_t address, const uint8_t *data,
 			block = DFUSE_FIRST_BLOCK;
 			err = dfuse_set_address(dev, base);
 			if (err)
-				return failed_at(dev, err, what);
+				return dfu_fail_during(dev->ctx, err, what);
 		}
 		err = dfu_dnload(dev, block, data + off, n);
 		if (err)
-			return failed_at(dev, err, what);
+			return dfu_fail_during(dev->ctx, err, what);
 		err = dfu_poll_done(dev, what, NULL);
 		if (err)
 			return err;
@@ -132,7 +120,7 @@ static int read_run(struct dfu_dev *dev, const char *verb, uint32_t address, uin
 			if (!err)
 				err = dfu_abort(dev);
 			if (err)
-				return failed_at(dev, err, what);
+				return dfu_fail_during(dev->ctx, err, what);
 			block = DFUSE_FIRST_BLOCK;
 		}
 		n = dfu_upload(dev, block, buf + off, want);
@@ -149,7 +137,7 @@ static int read_run(struct dfu_dev *dev, const char *verb, uint32_t address, uin
 			return dfu_fail(dev->ctx, n, "%s: %s", what, why);
 		}
 		if (n < 0)
-			return failed_at(dev, n, what);
+			return dfu_fail_during(dev->ctx, n, what);
 		if (n != want)
 			return dfu_fail(dev->ctx, DFU_ERR_PROTOCOL,
 					"%s returned %d of %u bytes", what, n, want);
@@ -526,7 +514,7 @@ static int check_blank(struct dfu_dev *dev, const struct dfu_sector *s)
 			break;
 		n = dfu_upload(dev, (uint16_t)(DFUSE_FIRST_BLOCK + blk), buf, want);
 		if (n < 0)
-			return failed_at(dev, n, what);
+			return dfu_fail_during(dev->ctx, n, what);
 		for (i = 0; i < n; i++)
 			if (buf[i] != 0xFF)
 				return dfu_fail(dev->ctx, DFU_ERR_DEVICE,
@@ -538,7 +526,7 @@ static int check_blank(struct dfu_dev *dev, const struct dfu_sector *s)
 	}
 	if (!err)
 		err = dfu_abort(dev);
-	return err ? failed_at(dev, err, what) : DFU_OK;
+	return err ? dfu_fail_during(dev->ctx, err, what) : DFU_OK;
 }
 
 /* Erases what the plan says: a mass erase, or each sector through the

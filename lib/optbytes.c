@@ -656,16 +656,6 @@ static bool reset_is_fine(int err)
 	       err == DFU_ERR_TIMEOUT;
 }
 
-/* A failure during the write, with what and where in front of the
- * transport's or protocol's own detail. */
-static int write_failed(struct dfu_dev *dev, int err, const char *what)
-{
-	char detail[256];
-
-	snprintf(detail, sizeof(detail), "%s", dfu_detail(dev->ctx));
-	return dfu_fail(dev->ctx, err, "%s: %s", what, detail[0] ? detail : dfu_strerror(err));
-}
-
 /* AN3156 6.2 data download to the option-byte address: the ROM programs
  * the option bytes and resets the chip instead of going to dfuDNLOAD-IDLE
  * (REFERENCE.md), so losing the device here is the expected end. */
@@ -699,7 +689,7 @@ int dfu_ob_write_area(struct dfu_dev *dev, const struct dfu_option_bytes *ob, si
 		err = dfu_dnload(dev, DFUSE_FIRST_BLOCK, ob->raw + ob->area_offset[area],
 				 ob->area_size[area]);
 	if (err)
-		return write_failed(dev, err, what);
+		return dfu_fail_during(dev->ctx, err, what);
 	dfu_log(dev->ctx, DFU_LOG_INFO, "wrote %u option bytes at 0x%08X; the chip applies "
 		"them and resets", ob->area_size[area], (unsigned)address);
 	/* A device may ask for any bwPollTimeout, up to hours: the total
@@ -712,7 +702,7 @@ int dfu_ob_write_area(struct dfu_dev *dev, const struct dfu_option_bytes *ob, si
 			break;
 		}
 		if (err)
-			return write_failed(dev, err, what);
+			return dfu_fail_during(dev->ctx, err, what);
 		if (st.state == DFU_STATE_ERROR)
 			return dfu_status_error(dev, &st, what);
 		if (st.state != DFU_STATE_DNBUSY && st.state != DFU_STATE_DNLOAD_SYNC)

@@ -68,11 +68,31 @@ static void fail_sets_detail_and_logs(void **state)
 	assert_int_equal(dfu_fail(NULL, DFU_ERR_IO, "dropped"), DFU_ERR_IO);
 }
 
+static void fail_during_prefixes_the_detail(void **state)
+{
+	struct dfu_ctx *ctx = NULL;
+
+	(void)state;
+	assert_int_equal(dfu_ctx_new(&ctx), DFU_OK);
+	/* No detail yet: the error's sentence stands in. */
+	assert_int_equal(dfu_fail_during(ctx, DFU_ERR_STALL, "erase at 0x08004000"),
+			 DFU_ERR_STALL);
+	assert_string_equal(dfu_detail(ctx), "erase at 0x08004000: device stalled the request");
+	/* Otherwise the detail the failure left keeps its words behind the prefix. */
+	dfu_fail(ctx, DFU_ERR_DISCONNECTED, "DNLOAD failed: no device");
+	assert_int_equal(dfu_fail_during(ctx, DFU_ERR_DISCONNECTED, "write at 0x08000800"),
+			 DFU_ERR_DISCONNECTED);
+	assert_string_equal(dfu_detail(ctx), "write at 0x08000800: DNLOAD failed: no device");
+	dfu_ctx_free(ctx);
+	assert_int_equal(dfu_fail_during(NULL, DFU_ERR_IO, "dropped"), DFU_ERR_IO);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_code_has_text),
 		cmocka_unit_test(fail_sets_detail_and_logs),
+		cmocka_unit_test(fail_during_prefixes_the_detail),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
