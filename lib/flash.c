@@ -395,39 +395,60 @@ static int build_groups(struct dfu_dev *dev, const struct dfu_plan *plan,
 	return DFU_OK;
 }
 
+/* The bytes a group of job holds for [address, address + size), or NULL
+ * when no group covers the whole range. */
+static uint8_t *job_bytes(const struct job *job, uint32_t address, uint32_t size)
+{
+	size_t j;
+
+	for (j = 0; job && j < job->ngroups; j++) {
+		const struct group *g = &job->groups[j];
+
+		if (address >= g->address && address - g->address < g->size &&
+		    (uint64_t)address + size <= (uint64_t)g->address + g->size)
+			return g->data + (address - g->address);
+	}
+	return NULL;
+}
+
 /* Reads the bytes of partly covered sectors that the image does not
- * replace, into the groups (before the image is laid over them again). */
+ * replace, into the groups (before the image is laid over them again).
+ * Sectors that have (an earlier job, or NULL) already holds are copied
+ * from it instead: the flash may no longer hold them. */
 static int read_kept(struct dfu_dev *dev, const struct dfu_plan *plan,
-		     const struct dfu_image *img, struct job *job, struct progress *pr,
-		     struct dfu_flash_result *res)
+		     const struct dfu_image *img, struct job *job, const struct job *have,
+		     struct progress *pr, struct dfu_flash_result *res)
 {
 	size_t i, j, n = dfu_plan_count(plan);
 	uint64_t total = 0, done = 0;
+	const uint8_t *old;
 	uint8_t *tmp;
 	int err = DFU_OK;
 
-	for (i = 0; i < n; i++)
-		if (dfu_plan_entry(plan, i)->action == DFU_ACTION_MERGE)
-			total += dfu_plan_entry(plan, i)->sector.size;
-	if (!total)
-		return DFU_OK;
-	start_phase(pr, DFU_PHASE_READ, total);
+	for (i = 0; i < n; i++) {
+		const struct dfu_plan_entry *e = dfu_plan_entry(plan, i);
+
+		if (e->action == DFU_ACTION_MERGE &&
+		    !job_bytes(have, e->sector.address, e->sector.size))
+			total += e->sector.size;
+	}
+	if (total)
+		start_phase(pr, DFU_PHASE_READ, total);
 	for (i = 0; i < n && !err; i++) {
 		const struct dfu_plan_entry *e = dfu_plan_entry(plan, i);
 
 		if (e->action != DFU_ACTION_MERGE)
 			continue;
-		for (j = 0; j < job->ngroups; j++) {
-			struct group *g = &job->groups[j];
-
-			if (e->sector.address < g->address ||
-			    e->sector.address - g->address >= g->size)
-				continue;
-			tmp = g->data + (e->sector.address - g->address);
-			err = read_run(dev, "read", e->sector.address, tmp, e->sector.size, pr, &done);
-			res->sectors_kept++;
-			break;
+		tmp = job_bytes(job, e->sector.address, e->sector.size);
+		if (!tmp)
+			continue;
+		old = job_bytes(have, e->sector.address, e->sector.size);
+		if (old) {
+			memcpy(tmp, old, e->sector.size);
+			continue;
 		}
+		err = read_run(dev, "read", e->sector.address, tmp, e->sector.size, pr, &done);
+		res->sectors_kept++;
 	}
 	if (err)
 		return err;
@@ -492,7 +513,7 @@ static bool all_erasable(const struct dfu_plan *plan, const struct dfu_layout *r
  * leaves the whole sector as it was, so the first and the last block of the
  * sector are enough: one SET_ADDRESS, then UPLOAD blocks 2 and N (block
  * numbers address the memory directly, AN3156 6.6). */
-static int check_blank(struct dfu_dev *dev, const struct dfu_sector *s)
+static int check_blank(struct dfu_dev *dev, const struct dfu_sector *s, bool *dirty)
 {
 	uint16_t xfer = dfu_dev_transfer_size(dev);
 	uint32_t nblocks = (s->size + xfer - 1) / xfer, k;
@@ -516,13 +537,15 @@ static int check_blank(struct dfu_dev *dev, const struct dfu_sector *s)
 		if (n < 0)
 			return dfu_fail_during(dev->ctx, n, what);
 		for (i = 0; i < n; i++)
-			if (buf[i] != 0xFF)
+			if (buf[i] != 0xFF) {
+				*dirty = true;
 				return dfu_fail(dev->ctx, DFU_ERR_DEVICE,
 						"sector %u (0x%08X) is not blank after its erase "
 						"(0x%02X at 0x%08X): the ROM erased another place. The "
 						"device stays in DFU mode; --mass-erase avoids the ROM's "
 						"sector erase", s->number, (unsigned)s->address, buf[i],
 						(unsigned)(s->address + blk * xfer + (uint32_t)i));
+			}
 	}
 	if (!err)
 		err = dfu_abort(dev);
@@ -530,11 +553,14 @@ static int check_blank(struct dfu_dev *dev, const struct dfu_sector *s)
 }
 
 /* Erases what the plan says: a mass erase, or each sector through the
- * address the ROM maps to it, checked blank afterwards. */
+ * address the ROM maps to it, checked blank afterwards. When a sector
+ * still holds data after its erase, *dirty (if given) is that sector. */
 static int erase_planned(struct dfu_dev *dev, const struct dfu_plan *plan,
 			 const struct dfu_layout *rom, struct progress *pr,
-			 struct dfu_flash_result *res)
+			 struct dfu_flash_result *res, const struct dfu_sector **dirty)
 {
+	bool not_blank = false;
+
 	size_t i, n = dfu_plan_count(plan);
 	uint64_t total = 0, done = 0;
 	uint32_t address;
@@ -570,13 +596,95 @@ static int erase_planned(struct dfu_dev *dev, const struct dfu_plan *plan,
 		if (!err)
 			err = dfuse_erase_page(dev, address);
 		if (!err)
-			err = check_blank(dev, &e->sector);
-		if (err)
+			err = check_blank(dev, &e->sector, &not_blank);
+		if (err) {
+			if (not_blank && dirty)
+				*dirty = &e->sector;
 			return err;
+		}
 		res->sectors_erased++;
 		done += e->sector.size;
 	}
 	return report(dev, pr, done, 0);
+}
+
+/* Everything before the first write: the groups of bytes the plan's
+ * sectors will hold (the image over what is kept: copied from have where it
+ * holds them, else read from the device), then the plan's erase. The normal
+ * flash and the recovery from a wrong erase both run it. */
+static int keep_and_erase(struct dfu_dev *dev, const struct dfu_plan *plan,
+			  const struct dfu_image *img, const struct dfu_layout *rom,
+			  const struct job *have, struct job *job, struct progress *pr,
+			  struct dfu_flash_result *res, const struct dfu_sector **dirty)
+{
+	int err;
+
+	err = build_groups(dev, plan, img, job);
+	if (!err)
+		err = read_kept(dev, plan, img, job, have, pr, res);
+	/* Everything is known and validated: only now does anything change. */
+	if (!err)
+		err = erase_planned(dev, plan, rom, pr, res, dirty);
+	return err;
+}
+
+/* A sector still held data after the ROM said it erased it: the ROM erased
+ * another place (DESIGN.md). Recover without the user, as for bank 2 of a
+ * dual-bank F76x: keep every sector (what *job holds for the sectors the
+ * image touches, the rest read back), mass erase, and replace *job with
+ * all of it for the caller to write and verify. What the wrong erase hit
+ * outside the image was gone before we could read it and cannot be
+ * restored; we cannot tell which sector it was, so the warning names that
+ * loss only when a sector outside the image now reads blank (it may have
+ * been one of those). */
+static int recover_wrong_erase(struct dfu_dev *dev, struct dfu_plan *plan,
+			       const struct dfu_image *img, const struct dfu_layout *rom,
+			       const struct dfu_sector *dirty, struct job *job,
+			       struct progress *pr, struct dfu_flash_result *res)
+{
+	struct dfu_sector bad = *dirty;
+	struct job all = { NULL, 0 };
+	uint64_t kept = 0;
+	unsigned blank = 0;
+	size_t i, k, n = dfu_plan_count(plan);
+	char loss[160] = "";
+	int err;
+
+	/* The blank check left the device in dfuUPLOAD-IDLE. */
+	err = dfu_abort(dev);
+	if (!err) {
+		dfu_plan_preserve_all(plan);
+		res->sectors_erased = 0;
+		err = keep_and_erase(dev, plan, img, rom, job, &all, pr, res, NULL);
+	}
+	if (err) {
+		job_free(&all);
+		return err;
+	}
+	for (i = 0; i < n; i++) {
+		const struct dfu_sector *s = &dfu_plan_entry(plan, i)->sector;
+		const uint8_t *p = job_bytes(&all, s->address, s->size);
+		uint64_t used = 0;
+
+		if (!p || job_bytes(job, s->address, s->size))
+			continue;
+		for (k = 0; k < s->size; k++)
+			used += p[k] != 0xFF;
+		kept += used;
+		blank += !used;
+	}
+	if (blank)
+		snprintf(loss, sizeof(loss), "; if the wrong erase hit one of the %u blank sector%s "
+			 "outside the image, what it held is lost and cannot be restored",
+			 blank, blank == 1 ? "" : "s");
+	dfu_log(dev->ctx, DFU_LOG_WARNING,
+		"sector %u at 0x%08X still held data after the ROM erased it: the ROM "
+		"erased another place; recovered by mass erase, keeping the %llu bytes "
+		"outside the image%s", bad.number, (unsigned)bad.address,
+		(unsigned long long)kept, loss);
+	job_free(job);
+	*job = all;
+	return DFU_OK;
 }
 
 /* The next span of g->data to write from *pos: starts at a non-blank byte,
@@ -846,6 +954,7 @@ int dfu_flash(struct dfu_dev *dev, const struct dfu_image *img,
 	struct dfu_plan *plan = NULL;
 	struct job job = { NULL, 0 };
 	const struct dfu_layout *rom = NULL;
+	const struct dfu_sector *dirty = NULL;
 	const char *alt = NULL;
 	char altbuf[8];
 	int err;
@@ -869,12 +978,9 @@ int dfu_flash(struct dfu_dev *dev, const struct dfu_image *img,
 	}
 	err = make_plan(dev, img, opts, &rom, &plan);
 	if (!err)
-		err = build_groups(dev, plan, img, &job);
-	if (!err)
-		err = read_kept(dev, plan, img, &job, &pr, &res);
-	/* Everything is known and validated: only now does anything change. */
-	if (!err)
-		err = erase_planned(dev, plan, rom, &pr, &res);
+		err = keep_and_erase(dev, plan, img, rom, NULL, &job, &pr, &res, &dirty);
+	if (err && dirty)
+		err = recover_wrong_erase(dev, plan, img, rom, dirty, &job, &pr, &res);
 	if (!err)
 		err = write_groups(dev, &job, &pr, &res);
 	if (!err && !opts->no_verify) {

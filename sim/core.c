@@ -894,6 +894,9 @@ static bool fault_now(struct dfusim *sim, struct dfusim_fault *f, const struct d
 			stall_error(sim, reply, f->status);
 		note(nt, "STALL dfuERROR %s fault=%s", sim_status_name(f->status), f->spec);
 		return true;
+	case DFUSIM_FA_MISDIRECT:
+		/* Only an erase DNLOAD triggers it; its operation goes wrong. */
+		return false;
 	}
 	return true;
 }

@@ -20,6 +20,11 @@
  *                                  device vanishes, then it comes back in the
  *                                  ROM (event RESET_TO_DFU); on other requests
  *                                  it vanishes at that request
+ *            | 'misdirect'         (trigger 'erase' only) the sector erase
+ *                                  reports success but erases the sector
+ *                                  before the one asked (by the true map),
+ *                                  or nothing when sector 0 is asked: a ROM
+ *                                  that erases the wrong place
  *   STATUS  := errTARGET | errFILE | errWRITE | errERASE | errCHECK_ERASED |
  *              errPROG | errVERIFY | errADDRESS | errNOTDONE | errFIRMWARE |
  *              errVENDOR | errUSBR | errPOR | errUNKNOWN | errSTALLEDPKT
@@ -41,7 +46,7 @@
  *
  * Examples: "disconnect@dnload:5", "stall@getstatus:3",
  * "status=errWRITE@addr:0x08004000-0x08007fff", "timeout@upload:2",
- * "powerloss@write:40", "status=errVERIFY@write:1,repeat".
+ * "powerloss@write:40", "status=errVERIFY@write:1,repeat", "misdirect@erase:2".
  * A request that is of several kinds (a SET_ADDRESS is a dnload and a
  * setaddr) counts for each; the first armed fault that matches fires.
  */
@@ -127,6 +132,8 @@ int sim_fault_parse(const char *spec, struct dfusim_fault *out, char *err, size_
 		f.action = DFUSIM_FA_TIMEOUT;
 	} else if (alen == 9 && strncmp(spec, "powerloss", alen) == 0) {
 		f.action = DFUSIM_FA_POWERLOSS;
+	} else if (alen == 9 && strncmp(spec, "misdirect", alen) == 0) {
+		f.action = DFUSIM_FA_MISDIRECT;
 	} else if (alen > 7 && strncmp(spec, "status=", 7) == 0) {
 		char name[24];
 		int st;
@@ -147,7 +154,7 @@ int sim_fault_parse(const char *spec, struct dfusim_fault *out, char *err, size_
 		f.status = (enum dfusim_status)st;
 	} else {
 		snprintf(err, errcap, "fault '%s': unknown action (disconnect, stall, timeout, "
-			 "status=ERR, powerloss)", spec);
+			 "status=ERR, powerloss, misdirect)", spec);
 		return -1;
 	}
 
@@ -161,6 +168,12 @@ int sim_fault_parse(const char *spec, struct dfusim_fault *out, char *err, size_
 	klen = (size_t)((colon ? colon : end) - trig);
 	if (klen == 4 && strncmp(trig, "addr", 4) == 0) {
 		const char *dash;
+
+		if (f.action == DFUSIM_FA_MISDIRECT) {
+			snprintf(err, errcap, "fault '%s': misdirect takes the trigger erase[:N]",
+				 spec);
+			return -1;
+		}
 
 		if (!colon) {
 			snprintf(err, errcap, "fault '%s': addr needs :A[-B]", spec);
@@ -190,6 +203,10 @@ int sim_fault_parse(const char *spec, struct dfusim_fault *out, char *err, size_
 		return -1;
 	}
 	f.kind = (enum dfusim_kind)i;
+	if (f.action == DFUSIM_FA_MISDIRECT && f.kind != DFUSIM_K_ERASE) {
+		snprintf(err, errcap, "fault '%s': misdirect takes the trigger erase[:N]", spec);
+		return -1;
+	}
 	f.nth = 1;
 	if (colon && (parse_u32(colon + 1, end, &f.nth) || f.nth == 0)) {
 		snprintf(err, errcap, "fault '%s': the count must be a number from 1", spec);

@@ -127,6 +127,19 @@ static void op_erase(struct dfusim *sim, struct dfusim_op *op, enum run_mode mod
 			n = -1;
 		quirk = true;
 	}
+	if (n >= 0 && mode == RUN_FULL && op->fault && op->fault->action == DFUSIM_FA_MISDIRECT) {
+		/* The misdirect fault: the ROM says it erased the sector but
+		 * erased the one before it (nothing before sector 0). */
+		snprintf(op->what, sizeof(op->what), "ERASE 0x%08x misdirected to %s (misdirect)",
+			 (unsigned)op->addr, n ? "the sector before" : "nothing");
+		op->model_us = erase_time(&c->t, size);
+		if (n == 0 || sim_map_nth(map, c->flash_base, n - 1, &start, &size))
+			return;
+		sim_flash_erase_range(sim, start - c->flash_base, size);
+		if (n - 1 < DFUSIM_MAX_SECTORS)
+			sim->stats.erases[n - 1]++;
+		return;
+	}
 	if (n < 0) {
 		op->result = DFUSIM_ERR_TARGET;
 		return;

@@ -229,6 +229,7 @@ enum dfusim_fault_action {
 	DFUSIM_FA_TIMEOUT,
 	DFUSIM_FA_STATUS,
 	DFUSIM_FA_POWERLOSS,
+	DFUSIM_FA_MISDIRECT,
 };
 
 struct dfusim_fault {

@@ -481,26 +481,87 @@ static void read_and_erase(void **state)
 
 /* When the engine cannot know the true map (the option bytes are
  * unreadable here), the blank check catches the ROM erasing another place,
- * before anything is written. */
+ * before anything is written, and the engine recovers by mass erase. */
+/* Keeps the recovery's warning. */
+static void keep_warning(void *user, enum dfu_log_level level, const char *msg)
+{
+	char *buf = user;
+
+	if (level == DFU_LOG_WARNING && strstr(msg, "still held data"))
+		snprintf(buf, 512, "%s", msg);
+}
+
+/* How many mass erases the simulated device did. */
+static unsigned mass_erases(struct fixture *f)
+{
+	char *json = dfusim_stats_json(f->st->sim);
+	const char *p;
+	unsigned n;
+
+	assert_non_null(json);
+	p = strstr(json, "\"mass_erases\":");
+	assert_non_null(p);
+	n = (unsigned)strtoul(p + strlen("\"mass_erases\":"), NULL, 10);
+	free(json);
+	return n;
+}
+
 static void wrong_erase_caught(void **state)
 {
+	struct dfu_flash_result res;
 	struct fixture f;
 	struct dfu_image *img;
+	char warning[512] = "";
 
 	(void)state;
 	open_chip(&f, "stm32f767");
 	assert_int_equal(dfusim_set_option(f.st->sim, "nDBANK", 0), 0);
 	assert_int_equal(dfusim_add_fault(f.st->sim, "status=errTARGET@addr:0x1FFF0000"), 0);
 	memset(f.flash, 0x00, f.size);
+	memset(f.flash + 0x120000, 0xFF, f.size - 0x120000);
+	dfu_ctx_set_log(f.ctx, keep_warning, warning, DFU_LOG_WARNING);
 	open_dev(&f);
 	img = pattern_image(0x08000000, 0x10000, 5);
-	assert_int_equal(dfu_flash(f.dev, img, NULL, NULL), DFU_ERR_DEVICE);
-	assert_non_null(strstr(dfu_detail(f.ctx), "is not blank after its erase"));
 	/* The ROM erased dual-bank sector 0 (16 KiB) for single-bank sector
-	 * 0 (32 KiB); the check saw the second half unerased and stopped
-	 * before writing anything. */
-	check_fill(f.flash, 0x4000, 0xFF);
-	check_fill(f.flash + 0x4000, 0xC000, 0x00);
+	 * 0 (32 KiB); the check saw the second half unerased, and the engine
+	 * recovered: kept every byte outside the image, mass erased, wrote
+	 * it all back and verified it. */
+	assert_int_equal(dfu_flash(f.dev, img, NULL, &res), DFU_OK);
+	assert_true(res.verified);
+	check_pattern(f.flash, 0x10000, 5);
+	check_fill(f.flash + 0x10000, 0x120000 - 0x10000, 0x00);
+	check_fill(f.flash + 0x120000, f.size - 0x120000, 0xFF);
+	assert_int_equal(mass_erases(&f), 1);
+	assert_non_null(strstr(warning, "sector 0 at 0x08000000 still held data after the ROM "
+				       "erased it: the ROM erased another place; recovered by mass "
+				       "erase, keeping the 1114112 bytes outside the image"));
+	/* Sectors outside the image read blank: one may have been hit. */
+	assert_non_null(strstr(warning, "cannot be restored"));
+	dfu_image_free(img);
+	close_chip(&f);
+}
+
+/* misdirect: the 3rd sector erase (sector 2) erases sector 1 instead,
+ * which the image replaces anyway; sector 3 (the "tune") is kept. */
+static void misdirected_erase_recovered(void **state)
+{
+	struct fixture f;
+	struct dfu_image *img;
+	char warning[512] = "";
+
+	(void)state;
+	open_chip(&f, "stm32f407");
+	assert_int_equal(dfusim_add_fault(f.st->sim, "misdirect@erase:3"), 0);
+	memset(f.flash, 0x5A, f.size);
+	dfu_ctx_set_log(f.ctx, keep_warning, warning, DFU_LOG_WARNING);
+	open_dev(&f);
+	img = pattern_image(0x08000000, 0xA000, 9);
+	assert_int_equal(dfu_flash(f.dev, img, NULL, NULL), DFU_OK);
+	check_pattern(f.flash, 0xA000, 9);
+	check_fill(f.flash + 0xA000, f.size - 0xA000, 0x5A);
+	assert_int_equal(mass_erases(&f), 1);
+	assert_non_null(strstr(warning, "sector 2 at 0x08008000 still held data"));
+	assert_null(strstr(warning, "cannot be restored"));
 	dfu_image_free(img);
 	close_chip(&f);
 }
@@ -720,6 +781,7 @@ int main(void)
 		cmocka_unit_test(alt_selection),
 		cmocka_unit_test(read_and_erase),
 		cmocka_unit_test(wrong_erase_caught),
+		cmocka_unit_test(misdirected_erase_recovered),
 		cmocka_unit_test(target_alt),
 		cmocka_unit_test(progress_phases),
 		cmocka_unit_test(cancel),

@@ -34,6 +34,10 @@ static void parse_table(void **state)
 		{ "stall@addr:0x2000-0x1000", -1 },
 		{ "stall@addr:0x100000000", -1 },
 		{ "stall@dnload:1,again", -1 },
+		{ "misdirect@erase:2", 0 },
+		{ "misdirect@erase", 0 },
+		{ "misdirect@write:1", -1 },
+		{ "misdirect@addr:0x08000000", -1 },
 	};
 	size_t i;
 
@@ -150,6 +154,35 @@ static void status_at_erase_and_masserase(void **state)
 	assert_int_equal(t_simple(sim, R_CLRSTATUS), DFUSIM_ACK);
 	assert_int_equal(t_erase(sim, 0x08000000), 0);
 	assert_int_equal(flash[0], 0xFF);
+	dfusim_free(sim);
+}
+
+/* misdirect: the 2nd sector erase reports success but erases the sector
+ * before the one asked; one at sector 0 erases nothing. */
+static void misdirect_erase(void **state)
+{
+	struct dfusim *sim = t_new("stm32f407");
+	uint8_t *flash = dfusim_flash(sim, NULL, NULL);
+
+	(void)state;
+	memset(flash, 0x00, 0x10000);
+	assert_int_equal(dfusim_add_fault(sim, "misdirect@erase:2"), 0);
+	assert_int_equal(dfusim_add_fault(sim, "misdirect@erase:3"), 0);
+	assert_int_equal(t_erase(sim, 0x08004000), 0);
+	assert_int_equal(flash[0x4000], 0xFF);
+	assert_int_equal(flash[0x7fff], 0xFF);
+	memset(flash, 0x00, 0x10000);
+	assert_int_equal(t_erase(sim, 0x08008000), 0);
+	assert_int_equal(flash[0x8000], 0x00);
+	assert_int_equal(flash[0xbfff], 0x00);
+	assert_int_equal(flash[0x4000], 0xFF);
+	assert_int_equal(flash[0x7fff], 0xFF);
+	assert_int_equal(flash[0x3fff], 0x00);
+	memset(flash, 0x00, 0x10000);
+	assert_int_equal(t_erase(sim, 0x08000000), 0);
+	assert_int_equal(flash[0], 0x00);
+	assert_int_equal(flash[0x3fff], 0x00);
+	assert_int_equal(dfusim_dfu_status(sim), 0);
 	dfusim_free(sim);
 }
 
@@ -289,6 +322,7 @@ int main(void)
 		cmocka_unit_test(status_at_address_range),
 		cmocka_unit_test(repeating_status),
 		cmocka_unit_test(status_at_erase_and_masserase),
+		cmocka_unit_test(misdirect_erase),
 		cmocka_unit_test(status_at_getstatus),
 		cmocka_unit_test(powerloss_mid_write),
 		cmocka_unit_test(powerloss_at_getstatus),
