@@ -22,6 +22,15 @@ expect_exit 0 sim --devices 3 --serial 3276386F3334 --flash st --log req.log -- 
 	dfu-util -S 3276386F3301 -a 0 -s 0x08000000 -D two.bin &&
 	dfu-util -p 1-3 -a 0 -s 0x08000000 -D three.bin &&
 	dfu-util -S 3276386F3301 -a 0 -s 0x08000000:20000 -U two.out'
+# Seen once in CI under ctest -j2 load (not reproduced in 15 runs): st.2
+# did not start with two.bin although every dfu-util run exited 0. Show
+# which device saw what before judging, so a recurrence says why.
+if ! cmp -s -n 20000 st.2 two.bin; then
+	echo "DNLOAD blocks per device: $(grep -o '^\[[0-9]\] DNLOAD' req.log | sort | uniq -c | tr '\n' ' ')" >&2
+	echo "first bytes: st.2 $(head -c 8 st.2 | od -An -tx1) two.bin $(head -c 8 two.bin | od -An -tx1)" >&2
+	cmp -s two.out two.bin && echo "the upload from device 2 matched two.bin" >&2
+	tail -n 5 "$T/out" >&2
+fi
 assert_prefix st.2 two.bin
 assert_prefix st.3 three.bin
 assert_fill st 0 ff
