@@ -160,6 +160,7 @@ int front_dev_add(struct front_dev *dev)
 	GError *err = NULL;
 	uint8_t desc[1024];
 	size_t desc_len;
+	guint i;
 	char *text;
 	int ret = -1;
 
@@ -180,6 +181,12 @@ int front_dev_add(struct front_dev *dev)
 	dev->present = true;
 	g_mutex_unlock(&host->lock);
 
+	for (i = 0; host->stale_nodes && i < host->stale_nodes->len; i++)
+		if (!strcmp(g_ptr_array_index(host->stale_nodes, i), dev->devnode)) {
+			umockdev_testbed_detach_ioctl(host->testbed, dev->devnode, NULL);
+			g_ptr_array_remove_index(host->stale_nodes, i);
+			break;
+		}
 	if (!umockdev_testbed_attach_ioctl(host->testbed, dev->devnode,
 					   front_attach_handler(att), &err)) {
 		fprintf(stderr, "dfusim: cannot attach %s: %s\n", dev->devnode,
@@ -232,7 +239,14 @@ void front_dev_remove(struct front_dev *dev)
 	front_console_remove(dev);
 	umockdev_testbed_uevent(host->testbed, syspath, "remove");
 	umockdev_testbed_remove_device(host->testbed, syspath);
-	umockdev_testbed_detach_ioctl(host->testbed, dev->devnode, NULL);
+	/* The old handler stays attached: a program may still have the node
+	 * open and be inside an ioctl (waiting for the chip to come back),
+	 * and umockdev's preload aborts the program when the socket behind
+	 * an open node goes away. The handler answers it ENODEV, as a gone
+	 * device does. It is detached when the path is used again. */
+	if (!host->stale_nodes)
+		host->stale_nodes = g_ptr_array_new_with_free_func(g_free);
+	g_ptr_array_add(host->stale_nodes, g_strdup(dev->devnode));
 	remove_node(host, dev->devnode);
 	g_free(syspath);
 }

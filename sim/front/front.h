@@ -89,6 +89,9 @@ struct front_host {
 	struct front_dev *devs;
 	unsigned n_devs;
 	unsigned last_devnum;        /* the bus's address counter */
+	GPtrArray *stale_nodes;      /* paths of removed devices whose ioctl
+					handlers stay attached (see
+					front_dev_remove()); main thread */
 	FILE *log;
 	bool verbose;
 	bool claimed;                /* --claimed */

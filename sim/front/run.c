@@ -352,6 +352,8 @@ int front_run(const struct front_opts *o)
 out:
 	if (host.testbed)
 		g_object_unref(host.testbed);
+	if (host.stale_nodes)
+		g_ptr_array_free(host.stale_nodes, TRUE);
 	if (host.log) {
 		for (i = 0; i < host.n_devs; i++)
 			dfusim_set_log(host.devs[i].sim, NULL, NULL);
