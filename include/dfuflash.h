@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dfu_wire.h"  /* DFU requests, states, statuses, DfuSe commands */
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -272,39 +274,6 @@ int dfu_chip_identify(uint16_t id_product, uint16_t bcd_device,
 /* DFU wire definitions                                                      */
 /* ------------------------------------------------------------------------ */
 
-enum dfu_state {
-	DFU_STATE_APP_IDLE = 0,
-	DFU_STATE_APP_DETACH = 1,
-	DFU_STATE_IDLE = 2,
-	DFU_STATE_DNLOAD_SYNC = 3,
-	DFU_STATE_DNBUSY = 4,
-	DFU_STATE_DNLOAD_IDLE = 5,
-	DFU_STATE_MANIFEST_SYNC = 6,
-	DFU_STATE_MANIFEST = 7,
-	DFU_STATE_MANIFEST_WAIT_RESET = 8,
-	DFU_STATE_UPLOAD_IDLE = 9,
-	DFU_STATE_ERROR = 10,
-};
-
-enum dfu_status_code {
-	DFU_STATUS_OK = 0,
-	DFU_STATUS_ERR_TARGET = 1,
-	DFU_STATUS_ERR_FILE = 2,
-	DFU_STATUS_ERR_WRITE = 3,
-	DFU_STATUS_ERR_ERASE = 4,
-	DFU_STATUS_ERR_CHECK_ERASED = 5,
-	DFU_STATUS_ERR_PROG = 6,
-	DFU_STATUS_ERR_VERIFY = 7,
-	DFU_STATUS_ERR_ADDRESS = 8,
-	DFU_STATUS_ERR_NOTDONE = 9,
-	DFU_STATUS_ERR_FIRMWARE = 10,
-	DFU_STATUS_ERR_VENDOR = 11,
-	DFU_STATUS_ERR_USBR = 12,
-	DFU_STATUS_ERR_POR = 13,
-	DFU_STATUS_ERR_UNKNOWN = 14,
-	DFU_STATUS_ERR_STALLEDPKT = 15,
-};
-
 /* "dfuIDLE", ...; "unknown" for values outside the enum; never NULL. */
 const char *dfu_state_name(int state);
 /* "OK", "errTARGET", ...; "unknown" outside the enum; never NULL. */
@@ -317,11 +286,6 @@ struct dfu_status {
 	uint8_t state;            /* enum dfu_state */
 	uint8_t string_index;
 };
-
-#define DFU_ATTR_CAN_DNLOAD 0x01
-#define DFU_ATTR_CAN_UPLOAD 0x02
-#define DFU_ATTR_MANIFESTATION_TOLERANT 0x04
-#define DFU_ATTR_WILL_DETACH 0x08
 
 /* The DFU functional descriptor (DFU 1.1 section 4.1.3). */
 struct dfu_func_desc {

@@ -12,17 +12,6 @@
 #include <string.h>
 #include <time.h>
 
-#define USB_DT_DEVICE 1
-#define USB_DT_CONFIG 2
-#define USB_DT_STRING 3
-#define USB_DT_INTERFACE 4
-#define USB_DT_DFU_FUNCTIONAL 0x21
-#define USB_REQ_GET_DESCRIPTOR 6
-#define USB_CLASS_APP_SPECIFIC 0xFE
-#define USB_SUBCLASS_DFU 1
-#define USB_PROTOCOL_DFU_MODE 2
-#define USB_LANGID_EN_US 0x0409
-
 /* At most this many alternate settings; the ST ROMs have 2 to 4. */
 #define DEV_MAX_ALTS 32
 
@@ -93,7 +82,7 @@ void dfu_dev_attach(struct dfu_dev *dev, const struct dfu_transport_ops *ops,
 bool dfu_parse_func_desc(const uint8_t *p, size_t len, struct dfu_func_desc *out)
 {
 	/* DFU 1.0 devices send 7 bytes (no bcdDFU). */
-	if (len < 7 || p[1] != USB_DT_DFU_FUNCTIONAL)
+	if (len < 7 || p[1] != DFU_USB_DT_DFU_FUNCTIONAL)
 		return false;
 	out->bm_attributes = p[2];
 	out->w_detach_timeout = (uint16_t)(p[3] | p[4] << 8);
@@ -114,10 +103,10 @@ static void read_string(struct dfu_dev *dev, uint8_t index, uint16_t langid,
 	buf[0] = '\0';
 	if (!index || !dev->ops.control_in)
 		return;
-	got = dev->ops.control_in(dev->user, 0x80, USB_REQ_GET_DESCRIPTOR,
-				  (uint16_t)(USB_DT_STRING << 8 | index), langid,
+	got = dev->ops.control_in(dev->user, DFU_RT_STD_IN, DFU_USB_REQ_GET_DESCRIPTOR,
+				  (uint16_t)(DFU_USB_DT_STRING << 8 | index), langid,
 				  raw, sizeof(raw), DFU_USB_TIMEOUT_MS);
-	if (got < 2 || raw[1] != USB_DT_STRING)
+	if (got < 2 || raw[1] != DFU_USB_DT_STRING)
 		return;
 	if ((size_t)got > raw[0])
 		got = raw[0];
@@ -139,7 +128,7 @@ static int parse_descriptors(struct dfu_dev *dev, const uint8_t *d, size_t len,
 	bool found = false;
 	int iface = -1;
 
-	if (len < 18 || d[0] < 18 || d[1] != USB_DT_DEVICE)
+	if (len < 18 || d[0] < 18 || d[1] != DFU_USB_DT_DEVICE)
 		return dfu_fail(dev->ctx, DFU_ERR_PROTOCOL, "bad device descriptor");
 	dev->info.id_vendor = (uint16_t)(d[8] | d[9] << 8);
 	dev->info.id_product = (uint16_t)(d[10] | d[11] << 8);
@@ -149,7 +138,7 @@ static int parse_descriptors(struct dfu_dev *dev, const uint8_t *d, size_t len,
 	str_idx[2] = d[16];
 	/* bLength is the device's word, not ours: it may point past the end. */
 	off = d[0];
-	if (off > len || len - off < 9 || d[off + 1] != USB_DT_CONFIG)
+	if (off > len || len - off < 9 || d[off + 1] != DFU_USB_DT_CONFIG)
 		return dfu_fail(dev->ctx, DFU_ERR_PROTOCOL, "bad configuration descriptor");
 	total = (size_t)(d[off + 2] | d[off + 3] << 8);
 	if (total > len - off)
@@ -162,22 +151,22 @@ static int parse_descriptors(struct dfu_dev *dev, const uint8_t *d, size_t len,
 
 		if (dl < 2 || dl > total - off)
 			break;
-		if (p[1] == USB_DT_INTERFACE && dl >= 9) {
-			bool is_dfu = p[5] == USB_CLASS_APP_SPECIFIC &&
-				      p[6] == USB_SUBCLASS_DFU;
+		if (p[1] == DFU_USB_DT_INTERFACE && dl >= 9) {
+			bool is_dfu = p[5] == DFU_USB_CLASS_APP_SPECIFIC &&
+				      p[6] == DFU_USB_SUBCLASS_DFU;
 
 			if (is_dfu && (iface < 0 || iface == p[2])) {
 				iface = p[2];
 				found = true;
 				dev->info.interface = p[2];
-				dev->info.dfu_mode = p[7] == USB_PROTOCOL_DFU_MODE;
+				dev->info.dfu_mode = p[7] == DFU_USB_PROTOCOL_DFU_MODE;
 				if (*alt_n < DEV_MAX_ALTS) {
 					alt_nums[*alt_n] = p[3];
 					alt_strings[*alt_n] = p[8];
 					(*alt_n)++;
 				}
 			}
-		} else if (p[1] == USB_DT_DFU_FUNCTIONAL && found) {
+		} else if (p[1] == DFU_USB_DT_DFU_FUNCTIONAL && found) {
 			dfu_parse_func_desc(p, dl, &dev->info.func);
 		}
 		off += dl;
@@ -196,7 +185,7 @@ int dfu_dev_open_transport(struct dfu_ctx *ctx, const struct dfu_transport_ops *
 	struct dfu_dev *dev = NULL;
 	uint8_t alt_strings[DEV_MAX_ALTS], alt_nums[DEV_MAX_ALTS], str_idx[3] = { 0 };
 	uint8_t langs[8];
-	uint16_t langid = USB_LANGID_EN_US;
+	uint16_t langid = DFU_USB_LANGID_EN_US;
 	size_t alt_n = 0, i;
 	int err;
 
@@ -211,7 +200,7 @@ int dfu_dev_open_transport(struct dfu_ctx *ctx, const struct dfu_transport_ops *
 				str_idx);
 	if (err)
 		goto fail;
-	if (ops->control_in(user, 0x80, USB_REQ_GET_DESCRIPTOR, USB_DT_STRING << 8, 0,
+	if (ops->control_in(user, DFU_RT_STD_IN, DFU_USB_REQ_GET_DESCRIPTOR, DFU_USB_DT_STRING << 8, 0,
 			    langs, sizeof(langs), DFU_USB_TIMEOUT_MS) >= 4)
 		langid = (uint16_t)(langs[2] | langs[3] << 8);
 	read_string(dev, str_idx[0], langid, dev->info.manufacturer,

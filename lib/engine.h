@@ -7,34 +7,6 @@
 
 #include "internal.h"
 
-/* DFU 1.1 class requests (section 3). */
-enum dfu_request {
-	DFU_REQ_DETACH = 0,
-	DFU_REQ_DNLOAD = 1,
-	DFU_REQ_UPLOAD = 2,
-	DFU_REQ_GETSTATUS = 3,
-	DFU_REQ_CLRSTATUS = 4,
-	DFU_REQ_GETSTATE = 5,
-	DFU_REQ_ABORT = 6,
-};
-
-/* bmRequestType of class requests to an interface. */
-#define DFU_RT_OUT 0x21
-#define DFU_RT_IN 0xA1
-
-/* DfuSe commands: DNLOAD block 0 payloads (AN3156 section 6). */
-enum dfuse_command {
-	DFUSE_CMD_GET = 0x00,
-	DFUSE_CMD_SET_ADDRESS = 0x21,
-	DFUSE_CMD_ERASE = 0x41,
-	DFUSE_CMD_READ_UNPROTECT = 0x92,
-};
-
-/* Where the ROM puts the address pointer when nobody set it. */
-#define DFUSE_DEFAULT_ADDRESS 0x08000000u
-/* Data blocks start at this number; 0 carries commands (AN3156 6.2). */
-#define DFUSE_FIRST_BLOCK 2
-
 /* How long one control transfer may take before we give up on it. */
 #define DFU_USB_TIMEOUT_MS 5000
 

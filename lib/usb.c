@@ -14,11 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define USB_CLASS_APP_SPECIFIC 0xFE
-#define USB_SUBCLASS_DFU 1
-#define USB_PROTOCOL_DFU_MODE 2
-#define USB_DT_DFU_FUNCTIONAL 0x21
-
 /* A device we scanned, with what is needed to open it later. */
 struct usb_found {
 	struct dfu_dev *dev;
@@ -205,7 +200,7 @@ static bool ids_match(const struct dfu_match *m, uint16_t vid, uint16_t pid)
 static bool func_desc_in(const unsigned char *p, int len, struct dfu_func_desc *out)
 {
 	while (len >= 2 && p[0] >= 2 && p[0] <= len) {
-		if (p[1] == USB_DT_DFU_FUNCTIONAL && dfu_parse_func_desc(p, p[0], out))
+		if (p[1] == DFU_USB_DT_DFU_FUNCTIONAL && dfu_parse_func_desc(p, p[0], out))
 			return true;
 		len -= p[0];
 		p += p[0];
@@ -250,8 +245,8 @@ static int describe(struct dfu_ctx *ctx, libusb_device *udev, const struct dfu_m
 		const struct libusb_interface *itf = &cfg->interface[i];
 
 		for (j = 0; j < itf->num_altsetting; j++)
-			if (itf->altsetting[j].bInterfaceClass == USB_CLASS_APP_SPECIFIC &&
-			    itf->altsetting[j].bInterfaceSubClass == USB_SUBCLASS_DFU)
+			if (itf->altsetting[j].bInterfaceClass == DFU_USB_CLASS_APP_SPECIFIC &&
+			    itf->altsetting[j].bInterfaceSubClass == DFU_USB_SUBCLASS_DFU)
 				dfu_if = itf;
 	}
 	if (!dfu_if)
@@ -266,7 +261,7 @@ static int describe(struct dfu_ctx *ctx, libusb_device *udev, const struct dfu_m
 	dev->info.devnum = libusb_get_device_address(udev);
 	device_path(udev, dev->info.path, sizeof(dev->info.path));
 	dev->info.interface = dfu_if->altsetting[0].bInterfaceNumber;
-	dev->info.dfu_mode = dfu_if->altsetting[0].bInterfaceProtocol == USB_PROTOCOL_DFU_MODE;
+	dev->info.dfu_mode = dfu_if->altsetting[0].bInterfaceProtocol == DFU_USB_PROTOCOL_DFU_MODE;
 	find_func_desc(dfu_if, cfg, &dev->info.func);
 	dev->info.dfuse = dev->info.func.bcd_dfu == DFU_BCD_DFUSE;
 	if ((m && m->path && strcmp(m->path, dev->info.path)) ||
