@@ -29,6 +29,12 @@
 extern "C" {
 #endif
 
+/* Only what this header declares is exported from the shared library;
+ * the library is built with -fvisibility=hidden. */
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
 #define DFUFLASH_VERSION "0.1.0"
 
 /* ------------------------------------------------------------------------ */
@@ -89,6 +95,14 @@ void dfu_ctx_free(struct dfu_ctx *ctx);
 /* Messages at or below max_level go to fn; fn NULL silences the library. */
 void dfu_ctx_set_log(struct dfu_ctx *ctx, dfu_log_fn fn, void *user,
 		     enum dfu_log_level max_level);
+
+/* The state directory, where recovery journals live (see "Recovery
+ * journals" below). Default: $DFUFLASH_STATE_DIR, else
+ * $XDG_STATE_HOME/dfuflash, else $HOME/.local/state/dfuflash. NULL
+ * restores the default. */
+int dfu_ctx_set_state_dir(struct dfu_ctx *ctx, const char *dir);
+/* The state directory in force; never NULL. Owned by ctx. */
+const char *dfu_ctx_state_dir(struct dfu_ctx *ctx);
 
 /* Specifics of the last failure on this context ("" when none); never NULL.
  * The string is owned by ctx and valid until the next call that fails. */
@@ -514,6 +528,10 @@ struct dfu_flash_result {
 	bool gone;                /* the device left the bus afterwards */
 	bool found_error;         /* the device was in dfuERROR when opened */
 	uint8_t found_status;     /* the status it held then (cleared) */
+	uint64_t bytes_erased;    /* bytes of the sectors erased */
+	uint64_t bytes_kept;      /* bytes of partly covered sectors that were
+				     read, saved in the journal and written
+				     back (not the image's) */
 };
 
 /* Writes img (one target) to the device: plan on the true sector map
@@ -537,7 +555,8 @@ int dfu_dev_plan(struct dfu_dev *dev, const struct dfu_image *img,
 		 const struct dfu_flash_opts *opts, struct dfu_plan **out);
 
 /* Reads len bytes from address (DfuSe) into buf. For a plain DFU device
- * address is ignored and the upload starts at the beginning. */
+ * address is ignored and the upload starts at the beginning. Like every
+ * command, it first finishes a job an earlier run left in a journal. */
 int dfu_read(struct dfu_dev *dev, uint32_t address, uint8_t *buf, size_t len,
 	     dfu_progress_fn progress, void *progress_user);
 /* Compares target 0 of img with the device. DFU_ERR_VERIFY names the
@@ -551,12 +570,82 @@ int dfuse_erase_page(struct dfu_dev *dev, uint32_t address);
 int dfuse_mass_erase(struct dfu_dev *dev);
 /* Read unprotect: wipes the whole flash and resets the chip. */
 int dfuse_unprotect(struct dfu_dev *dev);
-/* Erases sectors first..last of the selected alt's layout. */
+/* What an erase job makes blank: any mix of the whole flash, sectors and
+ * byte ranges, in one job. Afterwards exactly those bytes read 0xFF
+ * (verified by reading back) and every other byte is as it was: the other
+ * bytes of partly covered sectors are kept, journaled and written back. */
+struct dfu_erase_spec {
+	bool mass;                    /* the whole flash (a mass erase) */
+	size_t sector_count;          /* sector ranges first..last, in the
+					 chip's own numbering in its current
+					 bank mode (the true map's) */
+	const unsigned *sector_first;
+	const unsigned *sector_last;
+	size_t range_count;           /* byte ranges [address, address + len) */
+	const uint32_t *range_address;
+	const uint32_t *range_len;
+	bool no_verify;               /* kept bytes are verified regardless */
+	dfu_progress_fn progress;
+	void *progress_user;
+};
+
+/* Runs an erase job on the selected alt's memory (the main flash's true
+ * map). A sector number that does not exist in the current mode is
+ * DFU_ERR_RANGE with a detail listing the valid ones, before anything is
+ * erased. *out (may be NULL) says what was done, also on failure. */
+int dfu_erase(struct dfu_dev *dev, const struct dfu_erase_spec *spec,
+	      struct dfu_flash_result *out);
+/* The plan dfu_erase() would run (validated), with nothing changed.
+ * *out is the caller's: dfu_plan_free(). */
+int dfu_erase_plan(struct dfu_dev *dev, const struct dfu_erase_spec *spec,
+		   struct dfu_plan **out);
+/* dfu_erase() of one sector range. */
 int dfu_erase_sectors(struct dfu_dev *dev, unsigned first, unsigned last,
 		      dfu_progress_fn progress, void *progress_user);
-/* Erases every sector that [address, address + len) touches. */
+/* dfu_erase() of one byte range: exactly [address, address + len). */
 int dfu_erase_range(struct dfu_dev *dev, uint32_t address, uint32_t len,
 		    dfu_progress_fn progress, void *progress_user);
+
+/* ------------------------------------------------------------------------ */
+/* Recovery journals                                                         */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Before a job erases a sector whose other bytes it keeps (or mass erases
+ * a flash it keeps), it writes every byte those sectors must hold
+ * afterwards to a journal file in the state directory, named by the
+ * device's ids, chip and serial: written, fsynced and renamed into place
+ * before the erase. A job removes its journal only after it verified.
+ * Every later dfu_flash/dfu_erase/dfu_read/dfu_verify on that device
+ * finishes an interrupted job from its journal first; a journal that does
+ * not match the device (other chip, serial, ids or bank mode) is never
+ * applied.
+ */
+struct dfu_journal_info {
+	char path[700];
+	char serial[64];
+	char chip[64];
+	uint16_t id_vendor;
+	uint16_t id_product;
+	bool dual_bank;           /* made in dual-bank mode */
+	bool mass_erase;          /* the job mass erases */
+	char what[160];           /* the job ("flash", "erase") */
+	char created[32];         /* UTC, ISO 8601 */
+	uint64_t bytes;           /* bytes it holds */
+	size_t groups;
+	bool valid;               /* read and its CRC right; else problem */
+	char problem[200];
+};
+
+/* Every journal in the state directory. *list (count entries) is the
+ * caller's: free(). No directory is no journal, not an error. */
+int dfu_journal_list(struct dfu_ctx *ctx, struct dfu_journal_info **list, size_t *count);
+/* Removes a journal file (one of ours by its name); what it held is gone. */
+int dfu_journal_discard(struct dfu_ctx *ctx, const char *path);
+/* Finishes this device's journal, if it has one: writes it back, verifies,
+ * removes it. *finished (may be NULL) says whether there was one. */
+int dfu_dev_recover(struct dfu_dev *dev, dfu_progress_fn progress, void *progress_user,
+		    bool *finished);
 
 /* Leaves DFU mode (optionally jumping to address): a stall, pipe error or
  * disconnect after the request is success. Then waits up to wait_ms for
@@ -660,6 +749,10 @@ int dfu_ob_read(struct dfu_dev *dev, struct dfu_option_bytes *out);
  * opens the device again to read the result. */
 int dfu_ob_write_area(struct dfu_dev *dev, const struct dfu_option_bytes *ob, size_t area,
 		      bool *reset);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }

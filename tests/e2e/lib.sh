@@ -4,7 +4,8 @@
 #
 # ctest sets DFUSIM, DFUFLASH, DFU_TEST_DATA, DFU_SOURCE_DIR, DFU_BUILD_DIR.
 # Sourcing turns on `set -euo pipefail`, makes a private temp dir $T (removed
-# at exit; kept if E2E_KEEP=1) and cd's into it.
+# at exit; kept if E2E_KEEP=1), cd's into it, and points dfuflash's state
+# directory (recovery journals) at $T/state.
 #
 #   need TOOL...            exit 77 (skip) unless every TOOL is on PATH; use
 #                           only for tools that may truly be absent
@@ -42,6 +43,8 @@ _e2e_cleanup() {
 }
 trap _e2e_cleanup EXIT
 cd "$T"
+# dfuflash's recovery journals: this test's own, fresh for every run.
+export DFUFLASH_STATE_DIR="$T/state"
 
 need() {
 	local t

@@ -64,6 +64,9 @@ if [ "$(id -u)" = 0 ]; then
 	as_user=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
 	chmod 755 "$T"            # nobody reads fw.bin and runs in $T
 	chmod 644 fw.bin
+	# ... and keeps its recovery journals where it may write.
+	mkdir -p "$DFUFLASH_STATE_DIR"
+	chown nobody "$DFUFLASH_STATE_DIR"
 else
 	as_user=()
 fi

@@ -35,7 +35,7 @@ make_random fw2.bin 8K
 expected st fw2.bin 0x100000 want
 expect_exit 0 sim --chip $chip --option-bytes nDBANK=0 --flash st -- \
 	"$F" flash fw2.bin --address 0x08100000 --no-leave
-grep -q "mass erasing, and writing it back" "$T/out" || fail "no word about the mass erase"
+grep -q "mass erased, and written back" "$T/out" || fail "no word about the mass erase"
 assert_same st want
 ok "dual bank: bank 2 written, everything else kept"
 

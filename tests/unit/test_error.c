@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "internal.h"
+#include "knowledge.h"
 
 static void every_code_has_text(void **state)
 {

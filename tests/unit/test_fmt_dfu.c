@@ -403,7 +403,7 @@ static void force_accepts_bad_crc(void **state)
 	assert_int_equal(dfu_image_read_mem(ctx, "f.dfu", buf + 11, len - 11,
 					    &ro, &img), DFU_ERR_CHECKSUM);
 	assert_non_null(strstr(dfu_detail(ctx), "f.dfu: byte"));
-	assert_non_null(strstr(dfu_detail(ctx), "--force"));
+	assert_non_null(strstr(dfu_detail(ctx), "a forced read accepts it"));
 	free(buf);
 	dfu_ctx_free(ctx);
 }

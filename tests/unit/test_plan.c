@@ -147,7 +147,7 @@ static const struct refuse_case refusals[] = {
 	{ "another vendor's file", F407, { { 0x08000000, 0x10 } }, true, 0x1209, 0xdf11, false,
 	  DFU_ERR_MISMATCH, "made for device 1209:df11, this one is 0483:df11" },
 	{ "another product's file", F407, { { 0x08000000, 0x10 } }, true, 0x0483, 0x5740, false,
-	  DFU_ERR_MISMATCH, "--force" },
+	  DFU_ERR_MISMATCH, "forced" },
 	{ "another product's file, forced", F407, { { 0x08000000, 0x10 } }, true, 0x0483, 0x5740,
 	  true, DFU_OK, "" },
 	{ "suffix for any device", F407, { { 0x08000000, 0x10 } }, true, 0xFFFF, 0xFFFF, false,

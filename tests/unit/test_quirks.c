@@ -17,7 +17,7 @@
 
 #include "dfuflash.h"
 #include "dfusim.h"
-#include "quirks.h"
+#include "device.h"
 #include "sim_transport.h"
 
 /* ------------------------------------------------------------------------ */

@@ -4,69 +4,13 @@
  * One function per request. Every request goes to the DFU interface
  * (wIndex = bInterfaceNumber) as a class request.
  */
-#include "engine.h"
-#include "quirks.h"
+#include "protocol.h"
 
 #include <stdio.h>
 #include <string.h>
 
 /* How long to wait and what to take as busy are not decided here: the
- * quirk table (lib/quirks.c, dfu_quirk_poll_rules()) says, per device. */
-
-/* DFU 1.1 section 6.1.2 state names, as dfu-util prints them. */
-const char *dfu_state_name(int state)
-{
-	switch ((enum dfu_state)state) {
-	case DFU_STATE_APP_IDLE: return "appIDLE";
-	case DFU_STATE_APP_DETACH: return "appDETACH";
-	case DFU_STATE_IDLE: return "dfuIDLE";
-	case DFU_STATE_DNLOAD_SYNC: return "dfuDNLOAD-SYNC";
-	case DFU_STATE_DNBUSY: return "dfuDNBUSY";
-	case DFU_STATE_DNLOAD_IDLE: return "dfuDNLOAD-IDLE";
-	case DFU_STATE_MANIFEST_SYNC: return "dfuMANIFEST-SYNC";
-	case DFU_STATE_MANIFEST: return "dfuMANIFEST";
-	case DFU_STATE_MANIFEST_WAIT_RESET: return "dfuMANIFEST-WAIT-RESET";
-	case DFU_STATE_UPLOAD_IDLE: return "dfuUPLOAD-IDLE";
-	case DFU_STATE_ERROR: return "dfuERROR";
-	}
-	return "unknown";
-}
-
-/* DFU 1.1 section 6.1.2 status names. */
-const char *dfu_status_name(int status)
-{
-	switch ((enum dfu_status_code)status) {
-	case DFU_STATUS_OK: return "OK";
-	case DFU_STATUS_ERR_TARGET: return "errTARGET";
-	case DFU_STATUS_ERR_FILE: return "errFILE";
-	case DFU_STATUS_ERR_WRITE: return "errWRITE";
-	case DFU_STATUS_ERR_ERASE: return "errERASE";
-	case DFU_STATUS_ERR_CHECK_ERASED: return "errCHECK_ERASED";
-	case DFU_STATUS_ERR_PROG: return "errPROG";
-	case DFU_STATUS_ERR_VERIFY: return "errVERIFY";
-	case DFU_STATUS_ERR_ADDRESS: return "errADDRESS";
-	case DFU_STATUS_ERR_NOTDONE: return "errNOTDONE";
-	case DFU_STATUS_ERR_FIRMWARE: return "errFIRMWARE";
-	case DFU_STATUS_ERR_VENDOR: return "errVENDOR";
-	case DFU_STATUS_ERR_USBR: return "errUSBR";
-	case DFU_STATUS_ERR_POR: return "errPOR";
-	case DFU_STATUS_ERR_UNKNOWN: return "errUNKNOWN";
-	case DFU_STATUS_ERR_STALLEDPKT: return "errSTALLEDPKT";
-	}
-	return "unknown";
-}
-
-/* The engine's phases as the progress output names them. */
-const char *dfu_phase_name(enum dfu_phase phase)
-{
-	switch (phase) {
-	case DFU_PHASE_ERASE: return "erase";
-	case DFU_PHASE_WRITE: return "write";
-	case DFU_PHASE_VERIFY: return "verify";
-	case DFU_PHASE_READ: return "read";
-	}
-	return "unknown";
-}
+ * quirk table (knowledge/quirks.c, applied by device/dev_quirks.c) says, per device. */
 
 /* Maps a transport failure to an error with a detail naming the request. */
 static int transfer_failed(struct dfu_dev *dev, int err, const char *req)
@@ -77,8 +21,10 @@ static int transfer_failed(struct dfu_dev *dev, int err, const char *req)
 /* DFU_DNLOAD (section 6.1.1): wValue = block number, data to the device. */
 int dfu_dnload(struct dfu_dev *dev, uint16_t block, const uint8_t *data, uint16_t len)
 {
-	int n;
+	int n = dfu_dev_check_usable(dev);
 
+	if (n)
+		return n;
 	dfu_log(dev->ctx, DFU_LOG_DEBUG, "DNLOAD block=%u len=%u", block, len);
 	n = dev->ops.control_out(dev->user, DFU_RT_OUT, DFU_REQ_DNLOAD, block,
 				 dev->info.interface, data, len, DFU_USB_TIMEOUT_MS);
@@ -93,8 +39,10 @@ int dfu_dnload(struct dfu_dev *dev, uint16_t block, const uint8_t *data, uint16_
  * a short block ends the upload. */
 int dfu_upload(struct dfu_dev *dev, uint16_t block, uint8_t *data, uint16_t len)
 {
-	int n;
+	int n = dfu_dev_check_usable(dev);
 
+	if (n)
+		return n;
 	dfu_log(dev->ctx, DFU_LOG_DEBUG, "UPLOAD block=%u len=%u", block, len);
 	n = dev->ops.control_in(dev->user, DFU_RT_IN, DFU_REQ_UPLOAD, block,
 				dev->info.interface, data, len, DFU_USB_TIMEOUT_MS);
@@ -109,16 +57,18 @@ int dfu_upload(struct dfu_dev *dev, uint16_t block, uint8_t *data, uint16_t len)
 static int get_status_within(struct dfu_dev *dev, struct dfu_status *out,
 			     unsigned timeout_ms)
 {
-	uint8_t b[6];
-	int n;
+	uint8_t b[DFU_STATUS_LEN];
+	int n = dfu_dev_check_usable(dev);
 
+	if (n)
+		return n;
 	n = dev->ops.control_in(dev->user, DFU_RT_IN, DFU_REQ_GETSTATUS, 0,
 				dev->info.interface, b, sizeof(b), timeout_ms);
 	if (n < 0)
 		return transfer_failed(dev, n, "GETSTATUS");
-	if (n != 6)
+	if (n != DFU_STATUS_LEN)
 		return dfu_fail(dev->ctx, DFU_ERR_PROTOCOL,
-				"GETSTATUS answered %d bytes instead of 6", n);
+				"GETSTATUS answered %d bytes instead of %d", n, DFU_STATUS_LEN);
 	out->status = b[0];
 	out->poll_timeout_ms = (uint32_t)b[1] | (uint32_t)b[2] << 8 | (uint32_t)b[3] << 16;
 	out->state = b[4];
@@ -138,8 +88,10 @@ int dfu_get_status(struct dfu_dev *dev, struct dfu_status *out)
 /* DFU_CLRSTATUS (section 6.1.3): dfuERROR -> dfuIDLE. */
 int dfu_clear_status(struct dfu_dev *dev)
 {
-	int n;
+	int n = dfu_dev_check_usable(dev);
 
+	if (n)
+		return n;
 	n = dev->ops.control_out(dev->user, DFU_RT_OUT, DFU_REQ_CLRSTATUS, 0,
 				 dev->info.interface, NULL, 0, DFU_USB_TIMEOUT_MS);
 	if (n < 0)
@@ -151,8 +103,10 @@ int dfu_clear_status(struct dfu_dev *dev)
 int dfu_get_state(struct dfu_dev *dev, uint8_t *state)
 {
 	uint8_t b;
-	int n;
+	int n = dfu_dev_check_usable(dev);
 
+	if (n)
+		return n;
 	n = dev->ops.control_in(dev->user, DFU_RT_IN, DFU_REQ_GETSTATE, 0,
 				dev->info.interface, &b, 1, DFU_USB_TIMEOUT_MS);
 	if (n < 0)
@@ -166,8 +120,10 @@ int dfu_get_state(struct dfu_dev *dev, uint8_t *state)
 /* DFU_ABORT (section 6.1.4): back to dfuIDLE from the idle states. */
 int dfu_abort(struct dfu_dev *dev)
 {
-	int n;
+	int n = dfu_dev_check_usable(dev);
 
+	if (n)
+		return n;
 	n = dev->ops.control_out(dev->user, DFU_RT_OUT, DFU_REQ_ABORT, 0,
 				 dev->info.interface, NULL, 0, DFU_USB_TIMEOUT_MS);
 	if (n < 0)
@@ -183,8 +139,8 @@ int dfu_status_error(struct dfu_dev *dev, const struct dfu_status *st, const cha
 	 * (RDP level 1) is on (AN3156 section 6.3). */
 	if (st->status == DFU_STATUS_ERR_VENDOR)
 		return dfu_fail(dev->ctx, DFU_ERR_PROTECTED,
-				"%s: the device reports errVENDOR: read protection is on. "
-				"'dfuflash unprotect --force' removes it, and that wipes the whole flash",
+				"%s: the device reports errVENDOR: read protection is on; "
+				"removing it (read unprotect) wipes the whole flash",
 				what);
 	return dfu_fail(dev->ctx, DFU_ERR_DEVICE, "%s: the device reports %s (%s)", what,
 			dfu_status_name(st->status), dfu_state_name(st->state));

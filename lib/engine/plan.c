@@ -58,7 +58,7 @@ int dfu_plan_check_ids(struct dfu_ctx *ctx, const struct dfu_image *img,
 		return DFU_OK;
 	return dfu_fail(ctx, DFU_ERR_MISMATCH,
 			"the file is made for device %04x:%04x, this one is %04x:%04x "
-			"(--force writes it anyway)",
+			"(a forced write ignores the ids)",
 			info.suffix.id_vendor, info.suffix.id_product,
 			opts->id_vendor, opts->id_product);
 }
@@ -147,6 +147,13 @@ int dfu_plan_new(struct dfu_ctx *ctx, const struct dfu_image *img, size_t target
 	err = check_fits(ctx, img, target, layout);
 	if (err)
 		return err;
+	{
+		struct dfu_target_info ti;
+
+		if (dfu_image_target(img, target, &ti) || !ti.total_size)
+			return dfu_fail(ctx, DFU_ERR_FORMAT, "the image holds no data: nothing to "
+					"write, nothing was changed");
+	}
 
 	plan = calloc(1, sizeof(*plan));
 	if (!plan)

@@ -5,7 +5,7 @@
  * dfu_dev_open_transport() over a caller's transport; everything above
  * (dfu.c, dfuse.c, flash.c) talks to it only through its ops table.
  */
-#include "engine.h"
+#include "device.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,6 +76,7 @@ void dfu_dev_attach(struct dfu_dev *dev, const struct dfu_transport_ops *ops,
 {
 	dev->ops = *ops;
 	dev->user = user;
+	dev->listed = false;
 }
 
 /* The DFU functional descriptor's fields (DFU 1.1 section 4.1.3). */
@@ -177,8 +178,9 @@ static int parse_descriptors(struct dfu_dev *dev, const uint8_t *d, size_t len,
 	return DFU_OK;
 }
 
-/* A device over a caller's transport, described by its raw descriptors. */
-int dfu_dev_open_transport(struct dfu_ctx *ctx, const struct dfu_transport_ops *ops,
+/* A device over a caller's transport, described by its raw descriptors;
+ * the probe is protocol/probe.c's. */
+int dfu_dev_open_raw(struct dfu_ctx *ctx, const struct dfu_transport_ops *ops,
 			   void *user, const uint8_t *descriptors, size_t len,
 			   struct dfu_dev **out)
 {
@@ -236,6 +238,7 @@ void dfu_dev_close(struct dfu_dev *dev)
 		dev->ops.close(dev->user);
 	for (i = 0; i < dev->info.alt_count; i++)
 		dfu_layout_free(dev->layouts[i]);
+	dfu_layout_free(dev->probe.true_map);
 	free(dev->layouts);
 	free(dev->alts);
 	free(dev);
@@ -312,6 +315,9 @@ int dfu_dev_select_alt(struct dfu_dev *dev, const char *spec)
 		return dfu_fail(dev->ctx, DFU_ERR_NOT_FOUND,
 				"no alternate setting \"%s\"; the device has: %s", spec, list);
 	}
+	err = dfu_dev_check_usable(dev);
+	if (err)
+		return err;
 	if (dev->ops.set_alt) {
 		err = dev->ops.set_alt(dev->user, dev->info.interface, dev->alts[idx].alt);
 		if (err < 0)
@@ -364,4 +370,28 @@ uint16_t dfu_dev_transfer_size(const struct dfu_dev *dev)
 	if (!n)
 		return 2048;
 	return n > 4096 ? 4096 : n;
+}
+
+/* Selects alt index idx by its number. */
+int dfu_dev_select_index(struct dfu_dev *dev, int idx)
+{
+	char num[8];
+
+	if (idx < 0 || (size_t)idx >= dev->info.alt_count)
+		return dfu_fail(dev->ctx, DFU_ERR_INVALID_ARG, "no alternate setting index %d", idx);
+	snprintf(num, sizeof(num), "%u", dev->alts[idx].alt);
+	return dfu_dev_select_alt(dev, num);
+}
+
+/* A listed device has a description but no transport: asking it anything
+ * is a caller's mistake, reported instead of crashing. */
+int dfu_dev_check_usable(const struct dfu_dev *dev)
+{
+	if (!dev)
+		return DFU_ERR_INVALID_ARG;
+	if (dev->listed || !dev->ops.control_in || !dev->ops.control_out)
+		return dfu_fail(dev->ctx, DFU_ERR_INVALID_ARG,
+				"this device handle comes from a device list and only describes "
+				"the device; open the device (dfu_usb_open) to talk to it");
+	return DFU_OK;
 }

@@ -1,17 +1,19 @@
 /*
- * ctx.c - the library context: log callback and the detail message of the
- * last failure.
+ * ctx.c - the library context: log callback, the detail message of the
+ * last failure, and the state directory where recovery journals live.
  */
-#include "internal.h"
+#include "knowledge.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct dfu_ctx {
 	dfu_log_fn log_fn;
 	void *log_user;
 	enum dfu_log_level log_max;
 	char detail[512];
+	char state_dir[512];   /* "" until set or first asked for */
 };
 
 int dfu_ctx_new(struct dfu_ctx **out)
@@ -83,4 +85,43 @@ void dfu_log(struct dfu_ctx *ctx, enum dfu_log_level level, const char *fmt, ...
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	ctx->log_fn(ctx->log_user, level, msg);
+}
+
+/* See dfuflash.h. */
+int dfu_ctx_set_state_dir(struct dfu_ctx *ctx, const char *dir)
+{
+	if (!ctx)
+		return DFU_ERR_INVALID_ARG;
+	if (!dir) {
+		ctx->state_dir[0] = '\0';
+		return DFU_OK;
+	}
+	if (!*dir || strlen(dir) >= sizeof(ctx->state_dir))
+		return dfu_fail(ctx, DFU_ERR_INVALID_ARG, "state directory \"%s\" is empty or "
+				"too long", dir);
+	memcpy(ctx->state_dir, dir, strlen(dir) + 1);
+	return DFU_OK;
+}
+
+/* See dfuflash.h: $DFUFLASH_STATE_DIR, else $XDG_STATE_HOME/dfuflash, else
+ * $HOME/.local/state/dfuflash (the XDG base directory specification's
+ * place for state that should survive a restart), else ./.dfuflash. */
+const char *dfu_ctx_state_dir(struct dfu_ctx *ctx)
+{
+	const char *env;
+
+	if (!ctx)
+		return "";
+	if (ctx->state_dir[0])
+		return ctx->state_dir;
+	env = getenv("DFUFLASH_STATE_DIR");
+	if (env && *env)
+		snprintf(ctx->state_dir, sizeof(ctx->state_dir), "%s", env);
+	else if ((env = getenv("XDG_STATE_HOME")) && *env == '/')
+		snprintf(ctx->state_dir, sizeof(ctx->state_dir), "%s/dfuflash", env);
+	else if ((env = getenv("HOME")) && *env)
+		snprintf(ctx->state_dir, sizeof(ctx->state_dir), "%s/.local/state/dfuflash", env);
+	else
+		snprintf(ctx->state_dir, sizeof(ctx->state_dir), ".dfuflash");
+	return ctx->state_dir;
 }

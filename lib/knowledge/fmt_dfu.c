@@ -68,9 +68,9 @@ int dfu_fmt_suffix_read(struct dfu_ctx *ctx, const char *name, const uint8_t *da
 		if (!opts->force)
 			return dfu_fail(ctx, DFU_ERR_CHECKSUM, "%s: byte %zu: DFU suffix CRC is "
 					"0x%08X but the file's CRC is 0x%08X (corrupt or edited; "
-					"--force accepts it)", name, len - 4, s.crc, crc);
+					"a forced read accepts it)", name, len - 4, s.crc, crc);
 		dfu_log(ctx, DFU_LOG_WARNING, "%s: DFU suffix CRC is 0x%08X but the file's "
-			"CRC is 0x%08X; accepted because of --force", name, s.crc, crc);
+			"CRC is 0x%08X; accepted because the read was forced", name, s.crc, crc);
 	}
 	img->info.has_suffix = true;
 	img->info.suffix = s;

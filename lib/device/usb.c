@@ -7,7 +7,7 @@
  * libusb become enum dfu_err where they happen, with a sentence a user can
  * act on (a permission problem names the udev rule).
  */
-#include "engine.h"
+#include "device.h"
 
 #include <libusb.h>
 #include <stdio.h>
@@ -254,6 +254,7 @@ static int describe(struct dfu_ctx *ctx, libusb_device *udev, const struct dfu_m
 	err = dfu_dev_alloc(ctx, &dev);
 	if (err)
 		goto out;
+	dev->listed = true;
 	dev->info.id_vendor = dd.idVendor;
 	dev->info.id_product = dd.idProduct;
 	dev->info.bcd_device = dd.bcdDevice;
@@ -448,8 +449,8 @@ static int open_found(struct dfu_ctx *ctx, libusb_context *uctx, struct usb_foun
 
 /* Opens the one matching DFU-mode device, or says why not (none, several,
  * no permission, busy). */
-int dfu_usb_open(struct dfu_ctx *ctx, const struct dfu_match *match,
-		 struct dfu_dev **out)
+int dfu_usb_open_raw(struct dfu_ctx *ctx, const struct dfu_match *match,
+		     struct dfu_dev **out)
 {
 	libusb_context *uctx = NULL;
 	struct usb_found *found = NULL;
@@ -489,7 +490,7 @@ int dfu_usb_open(struct dfu_ctx *ctx, const struct dfu_match *match,
 				       "no DFU device found: put the ECU in bootloader mode "
 				       "(hold BOOT, then connect USB)%s",
 				       match && (match->id_count || match->serial || match->path) ?
-				       " and check the -d/-S/-p selection" : "");
+				       " and check which devices were asked for (ids, serial, path)" : "");
 		goto fail;
 	}
 	if (ndfu > 1) {
@@ -513,7 +514,7 @@ int dfu_usb_open(struct dfu_ctx *ctx, const struct dfu_match *match,
 				used = sizeof(msg) - 1;
 		}
 		err = dfu_fail(ctx, DFU_ERR_AMBIGUOUS,
-			       "%zu DFU devices match; choose one with -S SERIAL or -p PATH:%s",
+			       "%zu DFU devices match; choose one by serial number or USB path:%s",
 			       ndfu, msg);
 		goto fail;
 	}

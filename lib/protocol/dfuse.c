@@ -7,8 +7,7 @@
  * that follows (dfuDNBUSY with a poll timeout), and the next GETSTATUS
  * reports the result.
  */
-#include "engine.h"
-#include "quirks.h"
+#include "protocol.h"
 
 #include <stdio.h>
 

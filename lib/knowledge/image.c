@@ -132,7 +132,7 @@ int dfu_image_add_target(struct dfu_image *img, uint8_t alt, const char *name,
 	return DFU_OK;
 }
 
-/* Moves a target to another alternate setting (convert --alt). */
+/* Moves a target to another alternate setting (a conversion to another alternate setting). */
 int dfu_image_set_target_alt(struct dfu_image *img, size_t target, uint8_t alt)
 {
 	if (!img || target >= img->ntargets)

@@ -5,7 +5,7 @@
 #ifndef DFU_IMAGE_H
 #define DFU_IMAGE_H
 
-#include "internal.h"
+#include "knowledge.h"
 
 /* One run of bytes at an address. The bytes live inside a larger block
  * (base, cap bytes) with room before and after them, so that adding record

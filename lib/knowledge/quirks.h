@@ -7,7 +7,7 @@
 #ifndef DFU_QUIRKS_H
 #define DFU_QUIRKS_H
 
-#include "engine.h"
+#include "knowledge.h"
 
 /* Every quirk we know. The names match dfusim's (`dfusim run --quirk`),
  * so a test switches on in the model exactly what a row handles. */
@@ -53,9 +53,6 @@ const char *dfu_quirk_name(enum dfu_quirk_id id);
 /* The row of quirk id that applies to a device like d, or NULL. */
 const struct dfu_quirk *dfu_quirk_match(enum dfu_quirk_id id,
 					const struct dfu_quirk_device *d);
-/* The same for an open device (its chip is named from its flash layout). */
-const struct dfu_quirk *dfu_dev_quirk(const struct dfu_dev *dev, enum dfu_quirk_id id);
-
 /* Which wait dfu_poll_done() is in. */
 enum dfu_poll_kind {
 	DFU_POLL_COMMAND = 0,    /* set address, sector erase, a data block */
@@ -76,24 +73,5 @@ struct dfu_poll_rules {
 	uint32_t report_every_ms;   /* log "still busy" this often; 0 = never */
 	const char *why;            /* the reason for a long wait, for the log */
 };
-
-/* Fills *out with the rules for waiting on dev in a wait of this kind. */
-void dfu_quirk_poll_rules(const struct dfu_dev *dev, enum dfu_poll_kind kind,
-			  struct dfu_poll_rules *out);
-
-/* dfu.c: GETSTATUS until the operation the last DNLOAD started is over,
- * under the rules above for this kind of wait (dfu_poll_done() is the
- * DFU_POLL_COMMAND case). */
-int dfu_poll_done_kind(struct dfu_dev *dev, enum dfu_poll_kind kind, const char *what,
-		       struct dfu_status *out);
-
-/* Whether err, seen on the leave request or the GETSTATUS after it, means
- * the device went away as asked (a stall, a pipe error, a disconnect). */
-bool dfu_quirk_leave_error_ok(const struct dfu_dev *dev, int err);
-
-/* Whether the dfuERROR a device holds when opened is the ROM's habit
- * (errFIRMWARE after enumeration) rather than a sign of a failed run. */
-bool dfu_quirk_first_error_expected(const struct dfu_dev *dev,
-				    const struct dfu_status *st);
 
 #endif /* DFU_QUIRKS_H */

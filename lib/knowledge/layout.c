@@ -8,7 +8,7 @@
  * 'M'; it may be missing ("01*528e"). T is a letter 'a'..'g' whose low three
  * bits say readable (1), erasable (2), writable (4).
  */
-#include "internal.h"
+#include "knowledge.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -253,4 +253,22 @@ const struct dfu_sector *dfu_layout_find(const struct dfu_layout *layout,
 			return s;
 	}
 	return NULL;
+}
+
+/* A copy of src that the caller frees with dfu_layout_free(). */
+int dfu_layout_copy(struct dfu_ctx *ctx, const struct dfu_layout *src, struct dfu_layout **out)
+{
+	struct dfu_layout *copy = calloc(1, sizeof(*copy));
+
+	if (copy)
+		copy->sectors = malloc((src->count ? src->count : 1) * sizeof(*copy->sectors));
+	if (!copy || !copy->sectors) {
+		free(copy);
+		return dfu_fail(ctx, DFU_ERR_NO_MEM, "out of memory");
+	}
+	memcpy(copy->name, src->name, sizeof(copy->name));
+	copy->count = src->count;
+	memcpy(copy->sectors, src->sectors, src->count * sizeof(*copy->sectors));
+	*out = copy;
+	return DFU_OK;
 }

@@ -1,0 +1,858 @@
+/*
+ * engine.c - the one engine: a job is "target 0 of this image must be in
+ * flash afterwards, every other byte as it was". Every command that
+ * changes flash (flash, erase in all its forms, the dfu-util forms) runs
+ * a job here, in this order:
+ *
+ *   plan on the true map -> keep (read what partly covered sectors hold)
+ *   -> journal (kept bytes on disk) -> erase -> check blank -> recover if
+ *   the ROM erased the wrong place -> write -> verify -> drop the journal
+ *
+ * Nothing is erased before the plan is validated and the journal is on
+ * disk; nothing is reported done that was not (DESIGN.md, Flashing
+ * semantics). The plan is built once; the groups (every byte the erased
+ * sectors will hold) are built once from it and the image, and the engine
+ * never walks the image again.
+ */
+#include "engine.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Writes are aligned to this (the H7 programs 32-byte flash words; every
+ * sector size is a multiple of it). */
+#define WRITE_ALIGN 32u
+/* A run of blank bytes at least this long splits a write in two: writing
+ * it costs more than the SET_ADDRESS (104 ms on an F4) that skipping it
+ * costs. */
+#define WRITE_GAP_SPLIT (32u * 1024u)
+/* A sector bigger than this is a broken layout, not a chip. */
+#define MAX_SECTOR_SIZE (16u * 1024u * 1024u)
+/* The largest transfer block (dfu_dev_transfer_size() caps it there). */
+#define MAX_XFER 4096u
+
+/* See engine.h. */
+void dfu_job_free(struct dfu_job *job)
+{
+	size_t i;
+
+	for (i = 0; i < job->ngroups; i++)
+		free(job->groups[i].data);
+	free(job->groups);
+	job->groups = NULL;
+	job->ngroups = 0;
+}
+
+/* See engine.h. */
+uint8_t *dfu_job_bytes(const struct dfu_job *job, uint32_t address, uint32_t size)
+{
+	size_t j;
+
+	for (j = 0; job && j < job->ngroups; j++) {
+		const struct dfu_group *g = &job->groups[j];
+
+		if (address >= g->address && address - g->address < g->size &&
+		    (uint64_t)address + size <= (uint64_t)g->address + g->size)
+			return g->data + (address - g->address);
+	}
+	return NULL;
+}
+
+/* Whether the plan erases and writes this sector. */
+static bool touches(const struct dfu_plan_entry *e)
+{
+	return e->action != DFU_ACTION_NONE;
+}
+
+/* Lays target 0 of img over the groups. */
+static void overlay(struct dfu_job *job, const struct dfu_image *img)
+{
+	size_t s, i, nseg = dfu_image_segment_count(img, 0);
+
+	for (s = 0; s < nseg; s++) {
+		struct dfu_segment seg;
+
+		if (dfu_image_segment(img, 0, s, &seg))
+			continue;
+		for (i = 0; i < job->ngroups; i++) {
+			struct dfu_group *g = &job->groups[i];
+			uint64_t lo = seg.address > g->address ? seg.address : g->address;
+			uint64_t hi = (uint64_t)seg.address + seg.size;
+			uint64_t ghi = (uint64_t)g->address + g->size;
+
+			if (hi > ghi)
+				hi = ghi;
+			if (hi > lo)
+				memcpy(g->data + (lo - g->address), seg.data + (lo - seg.address),
+				       (size_t)(hi - lo));
+		}
+	}
+}
+
+/* Makes the groups: consecutive touched sectors share one buffer, 0xFF,
+ * then the image. */
+static int build_groups(struct dfu_dev *dev, const struct dfu_plan *plan,
+			const struct dfu_image *img, struct dfu_job *job)
+{
+	size_t i, n = dfu_plan_count(plan);
+
+	job->groups = calloc(n ? n : 1, sizeof(*job->groups));
+	if (!job->groups)
+		return dfu_fail(dev->ctx, DFU_ERR_NO_MEM, "out of memory");
+	for (i = 0; i < n; i++) {
+		const struct dfu_plan_entry *e = dfu_plan_entry(plan, i);
+		struct dfu_group *g = job->ngroups ? &job->groups[job->ngroups - 1] : NULL;
+
+		if (!touches(e))
+			continue;
+		if (e->sector.size > MAX_SECTOR_SIZE)
+			return dfu_fail(dev->ctx, DFU_ERR_UNSUPPORTED,
+					"sector %u is %u bytes; that is not a real chip",
+					e->sector.number, (unsigned)e->sector.size);
+		if (g && (uint64_t)g->address + g->size == e->sector.address) {
+			g->size += e->sector.size;
+		} else {
+			g = &job->groups[job->ngroups++];
+			g->address = e->sector.address;
+			g->size = e->sector.size;
+		}
+	}
+	for (i = 0; i < job->ngroups; i++) {
+		struct dfu_group *g = &job->groups[i];
+
+		g->data = malloc(g->size);
+		if (!g->data)
+			return dfu_fail(dev->ctx, DFU_ERR_NO_MEM, "out of memory");
+		memset(g->data, 0xFF, g->size);
+	}
+	overlay(job, img);
+	return DFU_OK;
+}
+
+/* Reads what MERGE sectors hold into the groups (copied from have where
+ * an earlier job of this run already holds it: the flash may not any
+ * more), then lays the image over it again. */
+static int read_kept(struct dfu_dev *dev, const struct dfu_plan *plan,
+		     const struct dfu_image *img, struct dfu_job *job, const struct dfu_job *have,
+		     struct dfu_mem_progress *pr, struct dfu_flash_result *res)
+{
+	size_t i, n = dfu_plan_count(plan);
+	uint64_t total = 0;
+	int err = DFU_OK;
+
+	for (i = 0; i < n; i++) {
+		const struct dfu_plan_entry *e = dfu_plan_entry(plan, i);
+
+		if (e->action == DFU_ACTION_MERGE &&
+		    !dfu_job_bytes(have, e->sector.address, e->sector.size))
+			total += e->sector.size;
+	}
+	if (total)
+		dfu_mem_phase(pr, DFU_PHASE_READ, total);
+	for (i = 0; i < n && !err; i++) {
+		const struct dfu_plan_entry *e = dfu_plan_entry(plan, i);
+		const uint8_t *old;
+		uint8_t *to;
+
+		if (e->action != DFU_ACTION_MERGE)
+			continue;
+		to = dfu_job_bytes(job, e->sector.address, e->sector.size);
+		if (!to)
+			continue;
+		old = dfu_job_bytes(have, e->sector.address, e->sector.size);
+		if (old) {
+			memcpy(to, old, e->sector.size);
+			continue;
+		}
+		err = dfu_mem_read(dev, "read", e->sector.address, to, e->sector.size, pr);
+		res->sectors_kept++;
+	}
+	if (!err)
+		overlay(job, img);
+	return err;
+}
+
+/* Where to send the erase of a sector of the true map: the ROM turns the
+ * address into a sector number by its own map, so we name the ROM sector
+ * with the same number. False when the ROM has no such sector (bank 2 of
+ * a dual-bank F76x). */
+static bool erase_address(const struct dfu_layout *rom, const struct dfu_sector *s,
+			  uint32_t *out)
+{
+	size_t i;
+
+	for (i = 0; i < rom->count; i++)
+		if (rom->sectors[i].number == s->number &&
+		    (rom->sectors[i].flags & DFU_SECTOR_ERASABLE)) {
+			*out = rom->sectors[i].address;
+			return true;
+		}
+	return false;
+}
+
+/* Whether every sector the plan erases can be erased on its own. */
+static bool all_erasable(const struct dfu_plan *plan, const struct dfu_layout *rom)
+{
+	size_t i, n = dfu_plan_count(plan);
+	uint32_t a;
+
+	for (i = 0; i < n; i++) {
+		const struct dfu_plan_entry *e = dfu_plan_entry(plan, i);
+
+		if (touches(e) && (e->sector.flags & DFU_SECTOR_ERASABLE) &&
+		    !erase_address(rom, &e->sector, &a))
+			return false;
+	}
+	return true;
+}
+
+/* The first and the last transfer block of every sector in sectors[]
+ * (count of them), read with one SET_ADDRESS at
+ * the map's base. A wrong erase leaves a whole sector as it was (or wipes
+ * a whole other one), so these samples tell both. out holds 2 * count
+ * blocks of dfu_dev_transfer_size() bytes. */
+static int sample_sectors(struct dfu_dev *dev, const struct dfu_layout *map,
+			  const struct dfu_sector *const *sectors, size_t count, uint8_t *out)
+{
+	uint16_t xfer = dfu_dev_transfer_size(dev);
+	uint32_t *at = calloc(count ? 2 * count : 1, sizeof(*at));
+	size_t i;
+	int err;
+
+	if (!at)
+		return dfu_fail(dev->ctx, DFU_ERR_NO_MEM, "out of memory");
+	for (i = 0; i < count; i++) {
+		at[2 * i] = sectors[i]->address;
+		at[2 * i + 1] = sectors[i]->address +
+				((sectors[i]->size - 1) / xfer) * xfer;
+	}
+	err = dfu_mem_sample(dev, map->sectors[0].address, at, 2 * count, out, xfer);
+	free(at);
+	return err;
+}
+
+/* Whether n bytes are all 0xFF. */
+static bool blank(const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] != 0xFF)
+			return false;
+	return true;
+}
+
+/* Everything the run of one job carries between its steps. */
+struct run {
+	struct dfu_dev *dev;
+	const struct dfu_layout *map;   /* the true map */
+	const struct dfu_layout *rom;   /* the ROM's, where erases are sent */
+	const struct dfu_job_opts *opts;
+	struct dfu_plan *plan;
+	struct dfu_job job;
+	struct dfu_mem_progress pr;
+	struct dfu_flash_result *res;
+	bool journaled;                 /* the journal holds job */
+	bool erasing;                   /* an erase was sent: flash has changed */
+	/* Sectors outside the plan and their samples before the first erase
+	 * (a wrong erase that hits one of them is named afterwards). */
+	const struct dfu_sector **outside;
+	size_t noutside;
+	uint8_t *before;
+	const struct dfu_sector *dirty; /* still held data after its erase */
+};
+
+/* Whether the plan keeps bytes the image does not bring. */
+static bool keeps_bytes(const struct dfu_plan *plan)
+{
+	size_t i, n = dfu_plan_count(plan);
+
+	for (i = 0; i < n; i++)
+		if (dfu_plan_entry(plan, i)->action == DFU_ACTION_MERGE)
+			return true;
+	return false;
+}
+
+/* Samples every sector the plan leaves alone, before the first erase. */
+static int fingerprint(struct run *r)
+{
+	size_t i, n = dfu_plan_count(r->plan);
+
+	uint16_t xfer = dfu_dev_transfer_size(r->dev);
+	bool erases = false;
+
+	/* Only a sector erase can hit the wrong sector. */
+	for (i = 0; i < n; i++) {
+		const struct dfu_plan_entry *e = dfu_plan_entry(r->plan, i);
+
+		erases |= touches(e) && (e->sector.flags & DFU_SECTOR_ERASABLE);
+	}
+	if (dfu_plan_mass_erase(r->plan) || !erases)
+		return DFU_OK;
+	r->outside = calloc(n ? n : 1, sizeof(*r->outside));
+	if (!r->outside)
+		return dfu_fail(r->dev->ctx, DFU_ERR_NO_MEM, "out of memory");
+	for (i = 0; i < n; i++) {
+		const struct dfu_sector *s = &dfu_plan_entry(r->plan, i)->sector;
+
+		if (!touches(dfu_plan_entry(r->plan, i)) && (s->flags & DFU_SECTOR_ERASABLE) &&
+		    (s->address - r->map->sectors[0].address) % xfer == 0)
+			r->outside[r->noutside++] = s;
+	}
+	if (!r->noutside)
+		return DFU_OK;
+	r->before = malloc(2 * r->noutside * dfu_dev_transfer_size(r->dev));
+	if (!r->before)
+		return dfu_fail(r->dev->ctx, DFU_ERR_NO_MEM, "out of memory");
+	return sample_sectors(r->dev, r->map, r->outside, r->noutside, r->before);
+}
+
+/* Erases what the plan says: a mass erase, or each sector through the
+ * address the ROM maps to it, each checked blank afterwards (its first
+ * and last block). A sector that still holds data ends the erase with
+ * r->dirty set. */
+static int erase_planned(struct run *r)
+{
+	struct dfu_dev *dev = r->dev;
+	size_t i, n = dfu_plan_count(r->plan);
+	uint64_t total = 0;
+	uint8_t sample[2 * MAX_XFER];
+	size_t slen = 2 * (size_t)dfu_dev_transfer_size(dev);
+	uint32_t address;
+	int err;
+
+	for (i = 0; i < n; i++) {
+		const struct dfu_plan_entry *e = dfu_plan_entry(r->plan, i);
+
+		if (touches(e) && (e->sector.flags & DFU_SECTOR_ERASABLE))
+			total += e->sector.size;
+	}
+	dfu_mem_phase(&r->pr, DFU_PHASE_ERASE, total);
+	err = dfu_mem_report(dev, &r->pr, 0, r->map->sectors[0].address);
+	if (err)
+		return err;
+	if (dfu_plan_mass_erase(r->plan)) {
+		r->erasing = true;
+		err = dfuse_mass_erase(dev);
+		if (err)
+			return err;
+		for (i = 0; i < n; i++)
+			if (dfu_plan_entry(r->plan, i)->sector.flags & DFU_SECTOR_ERASABLE)
+				r->res->sectors_erased++;
+		r->res->bytes_erased = total;
+		return dfu_mem_report(dev, &r->pr, total, r->map->sectors[0].address);
+	}
+	for (i = 0; i < n; i++) {
+		const struct dfu_plan_entry *e = dfu_plan_entry(r->plan, i);
+		const struct dfu_sector *s = &e->sector;
+
+		if (!touches(e) || !(s->flags & DFU_SECTOR_ERASABLE))
+			continue;
+		if (!erase_address(r->rom, s, &address))
+			return dfu_fail(dev->ctx, DFU_ERR_UNSUPPORTED,
+					"sector %u cannot be erased on its own", s->number);
+		r->erasing = true;
+		err = dfuse_erase_page(dev, address);
+		if (!err)
+			err = sample_sectors(dev, r->map, &s, 1, sample);
+		if (err)
+			return err;
+		if (!blank(sample, slen)) {
+			r->dirty = s;
+			return dfu_fail(dev->ctx, DFU_ERR_DEVICE,
+					"sector %u (0x%08X) is not blank after its erase: the ROM "
+					"erased another place", s->number, (unsigned)s->address);
+		}
+		r->res->sectors_erased++;
+		r->res->bytes_erased += s->size;
+		err = dfu_mem_report(dev, &r->pr, s->size, s->address);
+		if (err)
+			return err;
+	}
+	return DFU_OK;
+}
+
+/* A sector still held data after the ROM said it erased it: the ROM
+ * erased another place. Recover without the user: keep every sector (the
+ * job's own, the rest read back now), journal all of it, mass erase; the
+ * caller then writes and verifies everything. */
+static int recover_wrong_erase(struct run *r, const struct dfu_image *img)
+{
+	struct dfu_dev *dev = r->dev;
+	struct dfu_job all = { NULL, 0 };
+	int err;
+
+	dfu_log(dev->ctx, DFU_LOG_WARNING,
+		"sector %u at 0x%08X still held data after the ROM erased it: the ROM "
+		"erased another place. Reading the rest of the flash, saving it, and "
+		"mass erasing instead", r->dirty->number, (unsigned)r->dirty->address);
+	err = dfu_make_idle(dev, NULL);
+	if (err)
+		return err;
+	dfu_plan_preserve_all(r->plan);
+	err = build_groups(dev, r->plan, img, &all);
+	if (!err)
+		err = read_kept(dev, r->plan, img, &all, &r->job, &r->pr, r->res);
+	if (!err)
+		err = dfu_journal_save(dev, &all, true, r->opts->what);
+	if (err) {
+		dfu_job_free(&all);
+		return err;
+	}
+	r->journaled = true;
+	dfu_job_free(&r->job);
+	r->job = all;
+	r->res->sectors_erased = 0;
+	r->res->bytes_erased = 0;
+	return erase_planned(r);
+}
+
+/* The next span of g->data to write from *pos: starts at a non-blank byte,
+ * ends after the last non-blank byte before a blank gap of WRITE_GAP_SPLIT,
+ * both aligned to WRITE_ALIGN. False when nothing is left. */
+static bool next_span(const struct dfu_group *g, size_t *pos, size_t *start, size_t *end)
+{
+	size_t i = *pos, last, gap = 0;
+
+	while (i < g->size && g->data[i] == 0xFF)
+		i++;
+	if (i >= g->size)
+		return false;
+	*start = i & ~(size_t)(WRITE_ALIGN - 1);
+	last = i;
+	for (; i < g->size; i++) {
+		if (g->data[i] != 0xFF) {
+			last = i;
+			gap = 0;
+		} else if (++gap >= WRITE_GAP_SPLIT) {
+			break;
+		}
+	}
+	*end = (last + WRITE_ALIGN) & ~(size_t)(WRITE_ALIGN - 1);
+	if (*end > g->size)
+		*end = g->size;
+	*pos = *end;
+	return true;
+}
+
+/* Writes every non-blank span of every group. */
+static int write_groups(struct run *r)
+{
+	uint64_t total = 0;
+	size_t i, pos, start, end;
+	int err;
+
+	for (i = 0; i < r->job.ngroups; i++)
+		for (pos = 0; next_span(&r->job.groups[i], &pos, &start, &end);)
+			total += end - start;
+	dfu_mem_phase(&r->pr, DFU_PHASE_WRITE, total);
+	err = dfu_mem_report(r->dev, &r->pr, 0,
+			     r->job.ngroups ? r->job.groups[0].address : 0);
+	for (i = 0; i < r->job.ngroups && !err; i++) {
+		struct dfu_group *g = &r->job.groups[i];
+
+		for (pos = 0; !err && next_span(g, &pos, &start, &end);)
+			err = dfu_mem_write(r->dev, g->address + (uint32_t)start, g->data + start,
+					    end - start, &r->pr);
+	}
+	/* Counted per block, so a stopped job says how far it got. */
+	r->res->bytes_written = r->pr.p.done;
+	return err;
+}
+
+/* See engine.h. */
+int dfu_engine_compare(struct dfu_dev *dev, uint32_t address, const uint8_t *want,
+		   const uint8_t *got, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (want[i] != got[i])
+			return dfu_fail(dev->ctx, DFU_ERR_VERIFY,
+					"verify failed at 0x%08X: expected 0x%02X, the device "
+					"has 0x%02X", (unsigned)(address + i), want[i], got[i]);
+	return DFU_OK;
+}
+
+/* Reads every group back and compares it with what it should hold. */
+static int verify_groups(struct run *r)
+{
+	uint64_t total = 0;
+	uint8_t *buf = NULL;
+	size_t i;
+	int err;
+
+	for (i = 0; i < r->job.ngroups; i++)
+		total += r->job.groups[i].size;
+	dfu_mem_phase(&r->pr, DFU_PHASE_VERIFY, total);
+	err = dfu_mem_report(r->dev, &r->pr, 0,
+			     r->job.ngroups ? r->job.groups[0].address : 0);
+	for (i = 0; i < r->job.ngroups && !err; i++) {
+		struct dfu_group *g = &r->job.groups[i];
+
+		free(buf);
+		buf = malloc(g->size);
+		if (!buf)
+			return dfu_fail(r->dev->ctx, DFU_ERR_NO_MEM, "out of memory");
+		err = dfu_mem_read(r->dev, "verify", g->address, buf, g->size, &r->pr);
+		if (!err)
+			err = dfu_engine_compare(r->dev, g->address, g->data, buf, g->size);
+		if (!err)
+			r->res->bytes_verified += g->size;
+	}
+	free(buf);
+	if (!err)
+		r->res->verified = true;
+	return err;
+}
+
+/* After a recovered wrong erase: which sectors outside the job read
+ * blank now but held data before the first erase. Those the wrong erase
+ * hit before anything could keep them: their bytes are lost. */
+static int name_losses(struct run *r)
+{
+	char list[300] = "";
+	size_t i, used = 0, lost = 0;
+	uint64_t bytes = 0;
+
+	for (i = 0; i < r->noutside; i++) {
+		const struct dfu_sector *s = r->outside[i];
+		const uint8_t *now = dfu_job_bytes(&r->job, s->address, s->size);
+		uint16_t xfer = dfu_dev_transfer_size(r->dev);
+		const uint8_t *was = r->before + 2 * i * xfer;
+		int w;
+
+		/* The ROM erases whole sectors: one that reads blank where its
+		 * samples held data before was wiped. */
+		if (!now || blank(was, 2 * (size_t)xfer) || !blank(now, s->size))
+			continue;
+		lost++;
+		bytes += s->size;
+		w = snprintf(list + used, sizeof(list) - used, "%s%u (0x%08X-0x%08X)",
+			     used ? ", " : "", s->number, (unsigned)s->address,
+			     (unsigned)(s->address + s->size - 1));
+		if (w > 0 && used + (size_t)w < sizeof(list))
+			used += (size_t)w;
+	}
+	if (!lost)
+		return DFU_OK;
+	return dfu_fail(r->dev->ctx, DFU_ERR_DEVICE,
+			"the ROM erased sector%s %s instead of the one it was asked to, before "
+			"anything could keep %s: %llu bytes there are lost (they read blank now "
+			"and held data before). The image and everything else are written and "
+			"verified; restore those bytes from a backup",
+			lost == 1 ? "" : "s", list, lost == 1 ? "it" : "them",
+			(unsigned long long)bytes);
+}
+
+/* What a failure after the first erase leaves behind, appended to the
+ * detail so that no failure hides the state of the flash. */
+static int failed_midway(struct run *r, int err)
+{
+	char why[400], path[700];
+
+	if (!r->erasing)
+		return err;
+	snprintf(why, sizeof(why), "%s", dfu_detail(r->dev->ctx));
+	if (r->journaled && !dfu_journal_path(r->dev, path, sizeof(path)))
+		return dfu_fail(r->dev->ctx, err,
+				"%s. The flash is partly erased or written; every byte the job "
+				"keeps is saved in %s, and the next run on this device finishes "
+				"the job from it", why, path);
+	return dfu_fail(r->dev->ctx, err,
+			"%s. The sectors being written are erased or partly written (nothing "
+			"outside the image was erased); run the job again to finish it", why);
+}
+
+/* See engine.h. */
+int dfu_engine_map(struct dfu_dev *dev, const struct dfu_layout **out)
+{
+	const struct dfu_layout *rom = dfu_dev_layout(dev);
+	const struct dfu_alt_info *a = dfu_dev_alt(dev);
+
+	if (!dev->info.dfuse || !rom)
+		return dfu_fail(dev->ctx, DFU_ERR_UNSUPPORTED,
+				"alternate setting %u (\"%s\") has no DfuSe memory layout",
+				a ? a->alt : 0, a ? a->name : "");
+	if (dev->cur_alt != dev->probe.flash_index) {
+		*out = rom;
+		return DFU_OK;
+	}
+	if (!dev->probe.true_map)
+		return dfu_fail(dev->ctx, dev->probe.map_err ? dev->probe.map_err : DFU_ERR_DEVICE,
+				"%s", dev->probe.map_why[0] ? dev->probe.map_why :
+				"the sector map of this device is unknown");
+	*out = dev->probe.true_map;
+	return DFU_OK;
+}
+
+/* Refuses a plan that erases or writes a write-protected sector. */
+static int check_protection(struct dfu_dev *dev, const struct dfu_plan *plan)
+{
+	size_t i, n = dfu_plan_count(plan);
+	int err;
+
+	if (dev->cur_alt != dev->probe.flash_index || dev->probe.ob_err)
+		return DFU_OK;
+	for (i = 0; i < n; i++) {
+		const struct dfu_plan_entry *e = dfu_plan_entry(plan, i);
+
+		if (!touches(e) && !dfu_plan_mass_erase(plan))
+			continue;
+		err = dfu_chip_check_wrp(dev->ctx, &dev->probe.ob, dev->probe.dual_bank, &e->sector);
+		if (err)
+			return err;
+	}
+	return DFU_OK;
+}
+
+/* See engine.h. */
+int dfu_engine_plan(struct dfu_dev *dev, const struct dfu_image *img,
+		    const struct dfu_plan_opts *opts, struct dfu_plan **out)
+{
+	const struct dfu_layout *map;
+	struct dfu_plan *plan = NULL;
+	int err;
+
+	err = dfu_engine_map(dev, &map);
+	if (!err)
+		err = dfu_plan_new(dev->ctx, img, 0, map, opts, &plan);
+	if (!err)
+		err = check_protection(dev, plan);
+	if (err) {
+		dfu_plan_free(plan);
+		return err;
+	}
+	if (!dfu_plan_mass_erase(plan) && !all_erasable(plan, dfu_dev_layout(dev))) {
+		/* Bank 2 of a dual-bank F76x: the ROM maps every erase address
+		 * into bank 1. Keep every byte and mass erase instead. */
+		dfu_log(dev->ctx, DFU_LOG_WARNING,
+			"the ROM cannot erase these sectors one by one (dual-bank mode): the "
+			"whole flash will be read and saved, mass erased, and written back "
+			"with the image");
+		dfu_plan_preserve_all(plan);
+	}
+	*out = plan;
+	return DFU_OK;
+}
+
+/* See engine.h. */
+int dfu_engine_run(struct dfu_dev *dev, const struct dfu_image *img,
+		   const struct dfu_job_opts *opts, struct dfu_flash_result *res)
+{
+	struct run r;
+	int err;
+
+	memset(&r, 0, sizeof(r));
+	r.dev = dev;
+	r.opts = opts;
+	r.res = res;
+	r.rom = dfu_dev_layout(dev);
+	r.pr.fn = opts->progress;
+	r.pr.user = opts->progress_user;
+	err = dfu_engine_map(dev, &r.map);
+	if (!err)
+		err = dfu_engine_plan(dev, img, &opts->plan, &r.plan);
+	if (!err)
+		err = build_groups(dev, r.plan, img, &r.job);
+	if (!err)
+		err = read_kept(dev, r.plan, img, &r.job, NULL, &r.pr, res);
+	if (!err)
+		err = fingerprint(&r);
+	/* Everything is known and validated; the kept bytes go to disk, and
+	 * only then does anything change. */
+	if (!err && keeps_bytes(r.plan)) {
+		err = dfu_journal_save(dev, &r.job, dfu_plan_mass_erase(r.plan), opts->what);
+		r.journaled = !err;
+	}
+	if (!err)
+		err = erase_planned(&r);
+	if (err && r.dirty && err != DFU_ERR_CANCELLED)
+		err = recover_wrong_erase(&r, img);
+	if (!err)
+		err = write_groups(&r);
+	if (!err && (!opts->no_verify || r.journaled))
+		err = verify_groups(&r);
+	if (!err && r.journaled)
+		err = dfu_journal_drop(dev);
+	if (!err && r.dirty)
+		err = name_losses(&r);
+	else if (err == DFU_ERR_VERIFY)
+		err = failed_midway(&r, err);
+	else if (err)
+		err = failed_midway(&r, err);
+	for (size_t i = 0; i < dfu_plan_count(r.plan); i++)
+		if (dfu_plan_entry(r.plan, i)->action == DFU_ACTION_MERGE)
+			res->bytes_kept += dfu_plan_entry(r.plan, i)->sector.size -
+					   dfu_plan_entry(r.plan, i)->image_bytes;
+	dfu_job_free(&r.job);
+	dfu_plan_free(r.plan);
+	free(r.outside);
+	free(r.before);
+	return err;
+}
+
+/* Finishes the job dev's journal holds: every byte of it written and
+ * verified, then the journal removed. *found says whether there was one. */
+static int finish_journal(struct dfu_dev *dev, struct dfu_mem_progress *pr, bool *found)
+{
+	struct dfu_flash_result res = { 0 };
+	struct dfu_journal j;
+	struct dfu_image *img = NULL;
+	struct dfu_job_opts jo;
+	char path[700];
+	size_t t, i;
+	int err;
+
+	*found = false;
+	err = dfu_journal_path(dev, path, sizeof(path));
+	if (err)
+		return err;
+	memset(&j, 0, sizeof(j));
+	err = dfu_journal_load(dev->ctx, path, &j);
+	if (err == DFU_ERR_NOT_FOUND)
+		return DFU_OK;
+	if (err == DFU_ERR_IO) {
+		/* Cannot even look (an unreadable state directory): no journal
+		 * can be finished, and none can be written either, so a job
+		 * that would need one is refused before it erases. */
+		dfu_log(dev->ctx, DFU_LOG_WARNING, "cannot look for a recovery journal: %s",
+			dfu_detail(dev->ctx));
+		return DFU_OK;
+	}
+	*found = true;
+	if (err) {
+		char why[600];
+
+		snprintf(why, sizeof(why), "%s", dfu_detail(dev->ctx));
+		return dfu_fail(dev->ctx, err, "%s; it was not applied. Remove it once you "
+				"are sure the flash holds what it should", why);
+	}
+	if (j.info.id_vendor != dev->info.id_vendor || j.info.id_product != dev->info.id_product ||
+	    strcmp(j.info.serial, dev->info.serial) || strcmp(j.info.chip, dev->probe.chip.name)) {
+		dfu_journal_clear(&j);
+		return dfu_fail(dev->ctx, DFU_ERR_MISMATCH, "the journal %s is not this device's",
+				path);
+	}
+	if (j.info.dual_bank != dev->probe.dual_bank) {
+		dfu_journal_clear(&j);
+		return dfu_fail(dev->ctx, DFU_ERR_MISMATCH,
+				"the journal %s was made in %s mode and the device is in %s mode "
+				"now; it was not applied", path,
+				j.info.dual_bank ? "dual-bank" : "single-bank",
+				dev->probe.dual_bank ? "dual-bank" : "single-bank");
+	}
+	dfu_log(dev->ctx, DFU_LOG_WARNING,
+		"an earlier job on this device was interrupted (%s, %s): finishing it "
+		"from %s first", j.info.what, j.info.created, path);
+	err = dfu_image_new(&img);
+	if (!err)
+		err = dfu_image_add_target(img, 0, "", &t);
+	for (i = 0; !err && i < j.job.ngroups; i++)
+		err = dfu_image_add_data(dev->ctx, img, t, j.job.groups[i].address,
+					 j.job.groups[i].data, j.job.groups[i].size);
+	memset(&jo, 0, sizeof(jo));
+	jo.plan.mass_erase = j.info.mass_erase;
+	jo.what = j.info.what;
+	jo.progress = pr ? pr->fn : NULL;
+	jo.progress_user = pr ? pr->user : NULL;
+	/* The journal's groups are whole sectors: the job keeps nothing, so
+	 * it writes no journal of its own; this one stays until verified. */
+	if (!err)
+		err = dfu_engine_run(dev, img, &jo, &res);
+	if (!err && !res.verified)
+		err = dfu_fail(dev->ctx, DFU_ERR_VERIFY, "the finished job was not verified");
+	if (!err)
+		err = dfu_journal_drop(dev);
+	if (!err)
+		dfu_log(dev->ctx, DFU_LOG_WARNING, "finished the interrupted job: %llu bytes "
+			"written back and verified", (unsigned long long)j.info.bytes);
+	else {
+		char why[600];
+
+		snprintf(why, sizeof(why), "%s", dfu_detail(dev->ctx));
+		err = dfu_fail(dev->ctx, err, "finishing the interrupted job from %s failed: %s",
+			       path, why);
+	}
+	dfu_image_free(img);
+	dfu_journal_clear(&j);
+	return err;
+}
+
+/* See engine.h. */
+int dfu_engine_begin(struct dfu_dev *dev, const char *alt, dfu_progress_fn progress,
+		     void *progress_user, struct dfu_flash_result *res)
+{
+	struct dfu_mem_progress pr = { progress, progress_user, { 0 } };
+	struct dfu_status found;
+	bool had;
+	int err, back;
+
+	err = dfu_dev_check_usable(dev);
+	if (err)
+		return err;
+	if (dev->info.dfuse && !dev->probe.done) {
+		/* The probe at open could not talk to the device: try again,
+		 * and stop with its reason if it still cannot. */
+		err = dfu_dev_probe(dev);
+		if (!err && !dev->probe.done)
+			err = dfu_fail(dev->ctx, dev->probe.map_err ? dev->probe.map_err :
+				       DFU_ERR_PROTOCOL, "%s", dev->probe.map_why);
+		if (err)
+			return err;
+	}
+	if (alt || dev->cur_alt < 0) {
+		err = dfu_dev_select_alt(dev, alt);
+		if (err)
+			return err;
+	}
+	err = dfu_make_idle(dev, &found);
+	if (err)
+		return err;
+	if (res && dev->probe.found_error) {
+		res->found_error = true;
+		res->found_status = dev->probe.found_status;
+	} else if (res && found.state == DFU_STATE_ERROR) {
+		res->found_error = true;
+		res->found_status = found.status;
+	}
+	if (!dev->info.dfuse || dev->probe.flash_index < 0 || !dev->probe.true_map)
+		return DFU_OK;
+	/* The journal is about the main flash: finish it there. */
+	back = dev->cur_alt;
+	if (back != dev->probe.flash_index) {
+		err = dfu_dev_select_index(dev, dev->probe.flash_index);
+		if (err)
+			return err;
+	}
+	err = finish_journal(dev, &pr, &had);
+	if (!err && back != dev->cur_alt)
+		err = dfu_dev_select_index(dev, back);
+	return err;
+}
+
+/* Finishes this device's journal, if it has one (dfuflash.h). */
+int dfu_dev_recover(struct dfu_dev *dev, dfu_progress_fn progress, void *progress_user,
+		    bool *finished)
+{
+	struct dfu_mem_progress pr = { progress, progress_user, { 0 } };
+	bool had = false;
+	int err;
+
+	err = dfu_dev_check_usable(dev);
+	if (err)
+		return err;
+	if (!dev->info.dfuse || dev->probe.flash_index < 0)
+		return dfu_fail(dev->ctx, DFU_ERR_UNSUPPORTED, "this device has no flash we journal");
+	if (!dev->probe.true_map)
+		return dfu_engine_map(dev, &(const struct dfu_layout *){ NULL });
+	err = dfu_dev_select_index(dev, dev->probe.flash_index);
+	if (!err)
+		err = dfu_make_idle(dev, NULL);
+	if (!err)
+		err = finish_journal(dev, &pr, &had);
+	if (!err && finished)
+		*finished = had;
+	return err;
+}

@@ -1,0 +1,112 @@
+/*
+ * engine.h - layer 4 of the library (lib/LAYERS.md): the one engine under
+ * every command that touches flash. A job is "these bytes must be there
+ * afterwards, every other byte as it was": plan on the true map (plan.c),
+ * keep what partly covered sectors hold, save it in the recovery journal
+ * (journal.c) before anything is erased, erase, check blank, recover if
+ * the ROM erased the wrong place, write, verify, and only then drop the
+ * journal (engine.c). flash, erase, read, verify, option bytes and
+ * unprotect all start with dfu_engine_begin(), which finishes a job an
+ * earlier run left in a journal. Users never see it.
+ */
+#ifndef DFU_ENGINE_H
+#define DFU_ENGINE_H
+
+#include "protocol.h"
+
+/* How long to wait for the device to leave the bus after leave. */
+#define DFU_LEAVE_WAIT_MS 3000u
+
+/* A run of consecutive sectors a job writes, with every byte they will
+ * hold afterwards (the image over what is kept, 0xFF elsewhere). */
+struct dfu_group {
+	uint32_t address;
+	uint32_t size;
+	uint8_t *data;
+};
+
+struct dfu_job {
+	struct dfu_group *groups;
+	size_t ngroups;
+};
+
+/* Frees the groups; the job is empty afterwards. */
+void dfu_job_free(struct dfu_job *job);
+/* The bytes job holds for [address, address + size), or NULL when no
+ * group covers the whole range. */
+uint8_t *dfu_job_bytes(const struct dfu_job *job, uint32_t address, uint32_t size);
+
+/* plan.c: every sector is kept (read and written back) and the whole flash
+ * mass-erased: for sectors the ROM cannot erase one by one. */
+void dfu_plan_preserve_all(struct dfu_plan *plan);
+/* plan.c: refuses a file whose DFU suffix names another device, unless
+ * opts->force (used for plain DFU devices, which have no plan). */
+int dfu_plan_check_ids(struct dfu_ctx *ctx, const struct dfu_image *img,
+		       const struct dfu_plan_opts *opts);
+
+/* A journal read back from disk. */
+struct dfu_journal {
+	struct dfu_journal_info info;
+	struct dfu_job job;
+};
+
+/* journal.c: where dev's journal lives (state dir, chip and serial). */
+int dfu_journal_path(struct dfu_dev *dev, char *buf, size_t cap);
+/* journal.c: writes job (every byte the job's sectors must hold) to dev's
+ * journal: a temporary file, fsynced, renamed into place, the directory
+ * fsynced, so that it is whole on disk before anything is erased. */
+int dfu_journal_save(struct dfu_dev *dev, const struct dfu_job *job, bool mass_erase,
+		     const char *what);
+/* journal.c: reads and checks (CRC) a journal; *out is the caller's
+ * (dfu_journal_clear()). */
+int dfu_journal_load(struct dfu_ctx *ctx, const char *path, struct dfu_journal *out);
+void dfu_journal_clear(struct dfu_journal *j);
+/* journal.c: removes dev's journal (after a verified job). */
+int dfu_journal_drop(struct dfu_dev *dev);
+
+/* engine.c: how a job runs. */
+struct dfu_job_opts {
+	struct dfu_plan_opts plan;  /* mass_erase, force, ids */
+	bool no_verify;             /* not with kept bytes: those are verified */
+	const char *what;           /* "flash fome.bin", for the journal */
+	dfu_progress_fn progress;
+	void *progress_user;
+};
+
+/* engine.c: what every command does first: selects alt (NULL: keep the
+ * selection, or the flash alt), brings the device to dfuIDLE (a dfuERROR
+ * found goes to res), and finishes a job an earlier run left in dev's
+ * journal. */
+int dfu_engine_begin(struct dfu_dev *dev, const char *alt, dfu_progress_fn progress,
+		     void *progress_user, struct dfu_flash_result *res);
+/* engine.c: the map jobs on the selected alt are planned on: the true map
+ * for the main flash (or the probe's reason why it is unknown), the ROM's
+ * layout for other alts. */
+int dfu_engine_map(struct dfu_dev *dev, const struct dfu_layout **out);
+/* engine.c: plans target 0 of img on the selected alt without changing
+ * anything: validated, protection checked, and turned into "keep
+ * everything, mass erase" where the ROM cannot erase a sector alone. */
+int dfu_engine_plan(struct dfu_dev *dev, const struct dfu_image *img,
+		    const struct dfu_plan_opts *opts, struct dfu_plan **out);
+/* engine.c: runs a job: afterwards target 0 of img is in flash, verified,
+ * and every other byte is as it was. */
+int dfu_engine_run(struct dfu_dev *dev, const struct dfu_image *img,
+		   const struct dfu_job_opts *opts, struct dfu_flash_result *res);
+
+/* engine.c: DFU_ERR_VERIFY naming the first address where got (read
+ * from the device at address) differs from want. */
+int dfu_engine_compare(struct dfu_dev *dev, uint32_t address, const uint8_t *want,
+		       const uint8_t *got, size_t len);
+
+/* plain.c: plain DFU 1.1 devices (no DfuSe, no addresses). */
+/* Downloads target 0 (one piece) and manifests; reads it back when the
+ * device is manifestation-tolerant and can upload. */
+int dfu_plain_flash(struct dfu_dev *dev, const struct dfu_image *img,
+		    const struct dfu_flash_opts *opts, struct dfu_mem_progress *pr,
+		    struct dfu_flash_result *res);
+/* Uploads len bytes from the start (section 6.2): DFU_ERR_RANGE when the
+ * device has fewer. */
+int dfu_plain_upload(struct dfu_dev *dev, uint8_t *buf, size_t len,
+		     struct dfu_mem_progress *pr);
+
+#endif /* DFU_ENGINE_H */

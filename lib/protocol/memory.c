@@ -1,0 +1,169 @@
+/*
+ * memory.c - memory as runs of DfuSe blocks: writing a range (one
+ * SET_ADDRESS, then consecutive blocks 2, 3, 4, ...; AN3156 6.2), reading
+ * one (AN3156 6.6), and sampling single blocks across a sector map
+ * without a SET_ADDRESS each (block numbers address memory directly).
+ * Every run reports progress after each block and stops between two
+ * requests when the progress callback asks to.
+ */
+#include "protocol.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* See protocol.h. */
+void dfu_mem_phase(struct dfu_mem_progress *pr, enum dfu_phase phase, uint64_t total)
+{
+	if (!pr)
+		return;
+	pr->p.phase = phase;
+	pr->p.total = total;
+	pr->p.done = 0;
+}
+
+/* See protocol.h. */
+int dfu_mem_report(struct dfu_dev *dev, struct dfu_mem_progress *pr, uint64_t n,
+		   uint32_t address)
+{
+	if (!pr)
+		return DFU_OK;
+	pr->p.done += n;
+	pr->p.address = address;
+	if (pr->fn && pr->fn(pr->user, &pr->p))
+		return dfu_fail(dev->ctx, DFU_ERR_CANCELLED,
+				"stopped on request during %s at 0x%08X",
+				dfu_phase_name(pr->p.phase), (unsigned)address);
+	return DFU_OK;
+}
+
+/* See protocol.h. */
+int dfu_mem_write(struct dfu_dev *dev, uint32_t address, const uint8_t *data, size_t len,
+		  struct dfu_mem_progress *pr)
+{
+	uint16_t xfer = dfu_dev_transfer_size(dev);
+	uint16_t block = DFUSE_FIRST_BLOCK;
+	size_t off = 0;
+	char what[64];
+	int err;
+
+	snprintf(what, sizeof(what), "write at 0x%08X", (unsigned)address);
+	err = dfuse_set_address(dev, address);
+	if (err)
+		return dfu_fail_during(dev->ctx, err, what);
+	while (off < len) {
+		uint16_t n = (uint16_t)(len - off < xfer ? len - off : xfer);
+
+		snprintf(what, sizeof(what), "write at 0x%08X", (unsigned)(address + off));
+		if (block == 0xFFFF) {
+			/* wValue is 16 bits: start a new run. */
+			block = DFUSE_FIRST_BLOCK;
+			err = dfuse_set_address(dev, address + (uint32_t)off);
+			if (err)
+				return dfu_fail_during(dev->ctx, err, what);
+		}
+		err = dfu_dnload(dev, block, data + off, n);
+		if (err)
+			return dfu_fail_during(dev->ctx, err, what);
+		err = dfu_poll_done(dev, what, NULL);
+		if (err)
+			return err;
+		off += n;
+		block++;
+		err = dfu_mem_report(dev, pr, n, address + (uint32_t)off);
+		if (err)
+			return err;
+	}
+	return DFU_OK;
+}
+
+/* A stalled UPLOAD usually means dfuERROR: say which. Only after a stall:
+ * a device that is gone or silent would cost another failure (and a
+ * timeout) here. */
+static int upload_failed(struct dfu_dev *dev, int n, const char *what)
+{
+	struct dfu_status st;
+	char why[256];
+
+	if (n != DFU_ERR_STALL)
+		return dfu_fail_during(dev->ctx, n, what);
+	snprintf(why, sizeof(why), "%s", dfu_detail(dev->ctx));
+	if (dfu_get_status(dev, &st) == DFU_OK && st.state == DFU_STATE_ERROR)
+		return dfu_status_error(dev, &st, what);
+	return dfu_fail(dev->ctx, n, "%s: %s", what, why);
+}
+
+/* See protocol.h. */
+int dfu_mem_read(struct dfu_dev *dev, const char *verb, uint32_t address, uint8_t *buf,
+		 size_t len, struct dfu_mem_progress *pr)
+{
+	uint16_t xfer = dfu_dev_transfer_size(dev);
+	uint16_t block = DFUSE_FIRST_BLOCK;
+	size_t off = 0;
+	char what[64];
+	int err, n;
+
+	while (off < len) {
+		uint16_t want = (uint16_t)(len - off < xfer ? len - off : xfer);
+
+		snprintf(what, sizeof(what), "%s at 0x%08X", verb, (unsigned)(address + off));
+		if (off == 0 || block == 0xFFFF) {
+			err = dfuse_set_address(dev, address + (uint32_t)off);
+			if (!err)
+				err = dfu_abort(dev);
+			if (err)
+				return dfu_fail_during(dev->ctx, err, what);
+			block = DFUSE_FIRST_BLOCK;
+		}
+		n = dfu_upload(dev, block, buf + off, want);
+		if (n < 0)
+			return upload_failed(dev, n, what);
+		if (n != want)
+			return dfu_fail(dev->ctx, DFU_ERR_PROTOCOL,
+					"%s returned %d of %u bytes", what, n, want);
+		off += (size_t)n;
+		block++;
+		err = dfu_mem_report(dev, pr, (uint64_t)n, address + (uint32_t)off);
+		if (err)
+			return err;
+	}
+	err = dfu_abort(dev);
+	return err ? dfu_fail_during(dev->ctx, err, what) : DFU_OK;
+}
+
+/* See protocol.h. */
+int dfu_mem_sample(struct dfu_dev *dev, uint32_t base, const uint32_t *addresses,
+		   size_t count, uint8_t *out, uint16_t block_len)
+{
+	uint16_t xfer = dfu_dev_transfer_size(dev);
+	char what[64];
+	size_t i;
+	int err, n;
+
+	if (block_len > xfer)
+		block_len = xfer;
+	snprintf(what, sizeof(what), "read at 0x%08X", (unsigned)base);
+	err = dfuse_set_address(dev, base);
+	if (!err)
+		err = dfu_abort(dev);
+	if (err)
+		return dfu_fail_during(dev->ctx, err, what);
+	for (i = 0; i < count; i++) {
+		uint32_t off = addresses[i] - base;
+		uint32_t blk = off / xfer;
+
+		snprintf(what, sizeof(what), "read at 0x%08X", (unsigned)addresses[i]);
+		if (addresses[i] < base || off % xfer ||
+		    blk > 0xFFFFu - DFUSE_FIRST_BLOCK)
+			return dfu_fail(dev->ctx, DFU_ERR_INVALID_ARG,
+					"%s: not a block of the run at 0x%08X", what, (unsigned)base);
+		n = dfu_upload(dev, (uint16_t)(DFUSE_FIRST_BLOCK + blk), out + i * block_len,
+			       block_len);
+		if (n < 0)
+			return upload_failed(dev, n, what);
+		if (n != block_len)
+			return dfu_fail(dev->ctx, DFU_ERR_PROTOCOL,
+					"%s returned %d of %u bytes", what, n, block_len);
+	}
+	err = dfu_abort(dev);
+	return err ? dfu_fail_during(dev->ctx, err, what) : DFU_OK;
+}

@@ -1,0 +1,68 @@
+/*
+ * protocol.h - layer 3 of the library (lib/LAYERS.md): DFU 1.1 requests
+ * and polling (dfu.c), DfuSe commands and leave (dfuse.c), memory runs:
+ * reading and writing a range, checking it blank (memory.c), option-byte
+ * I/O (obio.c), and opening a device with its probe (probe.c). Users never
+ * see it.
+ */
+#ifndef DFU_PROTOCOL_H
+#define DFU_PROTOCOL_H
+
+#include "device.h"
+
+/* dfu.c */
+int dfu_dnload(struct dfu_dev *dev, uint16_t block, const uint8_t *data, uint16_t len);
+int dfu_upload(struct dfu_dev *dev, uint16_t block, uint8_t *data, uint16_t len);
+/* Polls GETSTATUS after a DNLOAD until the device is no longer busy,
+ * sleeping exactly the bwPollTimeout it asks for. what names the operation
+ * in error details ("erase at 0x08004000"). */
+int dfu_poll_done(struct dfu_dev *dev, const char *what, struct dfu_status *out);
+/* dfu.c: GETSTATUS until the operation the last DNLOAD started is over,
+ * under the quirk rules for this kind of wait (dfu_poll_done() is the
+ * DFU_POLL_COMMAND case). */
+int dfu_poll_done_kind(struct dfu_dev *dev, enum dfu_poll_kind kind, const char *what,
+		       struct dfu_status *out);
+/* Turns a dfuERROR status into an error with a detail. */
+int dfu_status_error(struct dfu_dev *dev, const struct dfu_status *st, const char *what);
+
+/* memory.c: a progress sink the runs report to after every block; a
+ * nonzero answer from fn stops the run with DFU_ERR_CANCELLED after the
+ * request in flight. NULL fn reports nothing. */
+struct dfu_mem_progress {
+	dfu_progress_fn fn;
+	void *user;
+	struct dfu_progress p;
+};
+/* Starts a phase of total bytes (done 0) without calling fn. */
+void dfu_mem_phase(struct dfu_mem_progress *pr, enum dfu_phase phase, uint64_t total);
+/* Adds n bytes done at address and calls fn. */
+int dfu_mem_report(struct dfu_dev *dev, struct dfu_mem_progress *pr, uint64_t n,
+		   uint32_t address);
+
+/* memory.c: downloads len bytes at address on the selected alt: one
+ * SET_ADDRESS, then blocks 2, 3, ... (AN3156 6.2), each polled. */
+int dfu_mem_write(struct dfu_dev *dev, uint32_t address, const uint8_t *data, size_t len,
+		  struct dfu_mem_progress *pr);
+/* memory.c: uploads len bytes from address: SET_ADDRESS, ABORT, UPLOAD
+ * blocks 2, 3, ... (AN3156 6.6), ABORT. verb names the phase in error
+ * details ("read", "verify"). */
+int dfu_mem_read(struct dfu_dev *dev, const char *verb, uint32_t address, uint8_t *buf,
+		 size_t len, struct dfu_mem_progress *pr);
+/* memory.c: reads one transfer block at each of the count addresses
+ * (each inside the window that one SET_ADDRESS at base reaches: block
+ * numbers address memory directly, AN3156 6.6) into out, count blocks of
+ * block_len bytes back to back. */
+int dfu_mem_sample(struct dfu_dev *dev, uint32_t base, const uint32_t *addresses,
+		   size_t count, uint8_t *out, uint16_t block_len);
+
+/* obio.c: reads len option bytes at address through the "Option Bytes"
+ * alt that holds them; the alt selected before stays selected. */
+int dfu_ob_read_at(struct dfu_dev *dev, uint32_t address, uint8_t *buf, size_t len);
+
+/* probe.c: probes an open DfuSe device once (idle, chip, option bytes
+ * with retries, true map); the result goes to dev->probe. Fails only when
+ * the device cannot be talked to at all; what it could not learn is kept
+ * in dev->probe with the reason. */
+int dfu_dev_probe(struct dfu_dev *dev);
+
+#endif /* DFU_PROTOCOL_H */
