@@ -3,9 +3,10 @@
  *
  * Every command is `int tool_NAME(struct dfu_ctx *ctx, int argc, char **argv)`
  * with argv[0] the command's name. It returns DFU_OK, a negative enum dfu_err
- * (the message is printed by main from dfu_detail()), or TOOL_USAGE after
- * printing what was wrong with the command line. Only main.c turns these
- * into exit codes.
+ * (the message is printed by main from dfu_detail(), or from tool_fail()
+ * when the tool found the failure itself), TOOL_USAGE after printing what
+ * was wrong with the command line, or TOOL_REFUSED from tool_fail(). Only
+ * main.c turns these into exit codes and prints the --json result.
  */
 #ifndef TOOL_H
 #define TOOL_H
@@ -15,7 +16,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#define TOOL_USAGE 1  /* a command-line mistake, already explained on stderr */
+#define TOOL_USAGE 1    /* a command-line mistake, already explained on stderr */
+#define TOOL_REFUSED 3  /* the job is refused before anything was touched;
+			   the message is tool_fail()'s */
 
 /* Exit codes, documented in README.md and docs/dfuflash.1.md. */
 enum tool_exit {
@@ -29,7 +32,11 @@ enum tool_exit {
 	TOOL_EXIT_PROTECTED = 7,   /* read protection is on */
 	TOOL_EXIT_REFUSED = 8,     /* the job is not possible as asked (address
 				      outside flash, file for another device,
-				      image too big); nothing was changed */
+				      image too big, output file exists);
+				      nothing was changed */
+	/* 128 + signal number: stopped by SIGINT (130), SIGTERM (143) or
+	   SIGHUP (129) between two requests. */
+	TOOL_EXIT_SIGNAL = 128,
 };
 
 /* Program-wide settings from global flags (-v, -q, --json). */
@@ -39,9 +46,41 @@ struct tool_globals {
 };
 extern struct tool_globals tool_globals;
 
-/* Prints "dfuflash: <message>" to stderr, as every command reports. */
+/* Prints "dfuflash: <message>" to stderr, as every command reports, and
+ * keeps the message for the --json result (tool_last_error()). */
 void tool_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void tool_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The last message tool_error() printed ("" when none); never NULL. */
+const char *tool_last_error(void);
+
+/* A failure the tool found itself (a refusal, an interruption outside the
+ * library): keeps the message for main to print (with its hint and in the
+ * --json result) and returns code (TOOL_REFUSED or a negative enum
+ * dfu_err), so that `return tool_fail(TOOL_REFUSED, "...");` is the idiom.
+ * Prints nothing. */
+int tool_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The message of the last tool_fail() whose code was code, or NULL. */
+const char *tool_failure(int code);
+
+/* Where a failure happened, as far as the tool knows: the phase the
+ * library was in (from its progress reports) and the address it had
+ * reached. main.c adds them to the --json result. */
+struct tool_where {
+	bool has_phase;
+	enum dfu_phase phase;
+	bool has_address;
+	uint32_t address;
+};
+extern struct tool_where tool_where;
+
+/* Nonzero (the signal number) once SIGINT, SIGTERM or SIGHUP arrived: the
+ * job stops between two requests. main.c installs the handlers. */
+int tool_interrupted(void);
+
+/* The hint the tool adds to a library error for command cmd_name (a flag
+ * of ours that helps), or NULL when none or message already says it.
+ * tool_hints.c */
+const char *tool_hint(int err, const char *cmd_name, const char *message);
 
 /* Parses a number in C notation (0x.., decimal), with an optional K/M
  * suffix (x1024). Returns false when s is not entirely such a number. */
@@ -57,7 +96,15 @@ int tool_verify(struct dfu_ctx *ctx, int argc, char **argv);   /* tool_flash.c *
 int tool_read(struct dfu_ctx *ctx, int argc, char **argv);     /* tool_read.c */
 int tool_erase(struct dfu_ctx *ctx, int argc, char **argv);    /* tool_erase.c */
 int tool_leave(struct dfu_ctx *ctx, int argc, char **argv);    /* tool_erase.c */
+/* tool_erase.c's tool_unprotect() is no longer dispatched: `unprotect`
+ * runs tool_unprotect_cmd(), which reads the RDP level first. */
 int tool_unprotect(struct dfu_ctx *ctx, int argc, char **argv); /* tool_erase.c */
+int tool_unprotect_cmd(struct dfu_ctx *ctx, int argc, char **argv); /* tool_unprotect.c */
+/* Removes read protection from dev (alt selected, dfuIDLE) only when it is
+ * on: at RDP level 0 it says so and changes nothing (*wiped false). At
+ * level 1 it sends read unprotect, which wipes the flash (*wiped true).
+ * tool_unprotect.c */
+int tool_unprotect_device(struct dfu_ctx *ctx, struct dfu_dev *dev, bool *wiped);
 int tool_option_bytes(struct dfu_ctx *ctx, int argc, char **argv); /* tool_option_bytes.c */
 /* Option bytes decoded, as a table or one JSON object without a newline
  * (tool_option_bytes.c; also used by info). */
@@ -98,8 +145,13 @@ struct options {
 	bool no_leave;
 	bool dry_run;
 	bool force;
-	const char *sectors;          /* erase --sector N[-M] */
-	const char *range;            /* erase --range A:LEN */
+	bool dfu_util;                /* parsed from dfu-util's command line
+					 (messages name -s, not --address) */
+#define TOOL_MAX_LIST 16
+	const char *sectors[TOOL_MAX_LIST]; /* erase --sector N[-M], repeatable */
+	size_t nsectors;
+	const char *ranges[TOOL_MAX_LIST];  /* erase --range A:LEN, repeatable */
+	size_t nranges;
 	bool wait;                    /* --wait[=SECONDS] */
 	unsigned wait_seconds;        /* 0 = forever */
 	const char *format;           /* --format for FILE */
@@ -116,15 +168,29 @@ bool tool_parse_ids(const char *s, struct dfu_match *m);
 /* Opens the device the options select, waiting for it with --wait. */
 int tool_open_device(struct dfu_ctx *ctx, const struct options *o, struct dfu_dev **out);
 /* Reads a firmware file the way flash/verify take it (.bin needs an address:
- * --address or 0x08000000). */
+ * --address or 0x08000000). A file that holds its own addresses (HEX,
+ * S-record, ELF, DfuSe) together with an explicit address is refused
+ * (TOOL_REFUSED): the address would be ignored. */
 int tool_read_image(struct dfu_ctx *ctx, const struct options *o, const char *path,
 		    struct dfu_image **out);
+/* Output files (read OUT, -U FILE) are never overwritten without --force.
+ * tool_check_output() refuses an existing regular file before the device
+ * is touched (TOOL_REFUSED, what names the option: "read", "-U");
+ * tool_write_output() writes img in format fmt, creating the file
+ * exclusively unless force. */
+int tool_check_output(const char *path, bool force, const char *what);
+int tool_write_output(struct dfu_ctx *ctx, const struct dfu_image *img, const char *path,
+		      const struct dfu_write_opts *wo, bool force, const char *what);
 /* Sends the library's log to stderr by verbosity. */
 void tool_setup_log(struct dfu_ctx *ctx);
 
 /* Progress on stderr: bars on a terminal, plain lines otherwise, nothing
- * with -q or --json. A dfu_progress_fn; user is a struct tool_progress. */
+ * with -q or --json. A dfu_progress_fn; user is a struct tool_progress.
+ * It returns nonzero once a signal arrived (tool_interrupted()), which
+ * stops the library between two requests with DFU_ERR_CANCELLED; every
+ * long library call gets it. */
 struct tool_progress {
+	bool silent;    /* only watch for an interruption (info's reads) */
 	bool tty;
 	int last_phase;
 	int last_percent;

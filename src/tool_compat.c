@@ -15,6 +15,7 @@
 struct compat {
 	struct options o;
 	bool list, leave, mass_erase, force_mod, unprotect, reset, detach;
+	bool force;              /* --force: -U may replace an existing file */
 	const char *download;
 	const char *upload;
 	bool has_length;
@@ -30,7 +31,9 @@ static const char compat_help[] =
 	"  -n, --devnum N             select by device number\n"
 	"  -a, --alt ALT              alternate setting, number or name\n"
 	"  -D, --download FILE        write FILE (.dfu, .bin, .hex, .srec, .elf)\n"
-	"  -U, --upload FILE          read memory into FILE (raw bytes)\n"
+	"  -U, --upload FILE          read memory into FILE (raw bytes); an existing\n"
+	"                             FILE is kept unless --force\n"
+	"      --force                -U: replace an existing FILE\n"
 	"  -Z, --upload-size N        bytes to read\n"
 	"  -s, --dfuse-address ADDRESS[:leave][:mass-erase][:force][:unprotect]\n"
 	"                             [:will-reset][:LENGTH]\n"
@@ -41,6 +44,9 @@ static const char compat_help[] =
 	"  -v, --verbose              say more;  -h, --help;  -V, --version\n"
 	"Unlike dfu-util, dfuflash verifies what it writes, erases only the sectors\n"
 	"the image touches and keeps the rest of those sectors (a stored tune).\n";
+
+/* The short name of options dfu-util has only in long form (ours). */
+#define LONG_ONLY_FORCE '\001'
 
 struct compat_opt {
 	char short_name;
@@ -56,6 +62,7 @@ static const struct compat_opt copts[] = {
 	{ 'e', "detach", false }, { 'w', "wait", false }, { 'v', "verbose", false },
 	{ 'h', "help", false }, { 'V', "version", false }, { 'c', "cfg", true },
 	{ 'i', "intf", true }, { 'E', "detach-delay", true },
+	{ LONG_ONLY_FORCE, "force", false },
 };
 
 /* Parses -s "ADDRESS:modifier:...:LENGTH". */
@@ -149,6 +156,7 @@ static int apply(struct compat *c, char opt, const char *arg)
 			return TOOL_USAGE;
 		}
 		return 0;
+	case LONG_ONLY_FORCE: c->force = true; return 0;
 	case 'R': c->reset = true; return 0;
 	case 'e': c->detach = true; return 0;
 	case 'w': c->o.wait = true; return 0;
@@ -162,9 +170,12 @@ static int apply(struct compat *c, char opt, const char *arg)
 	return TOOL_USAGE;
 }
 
-/* Parses dfu-util's command line (short and long options, as 0.11 has them). */
+/* Parses dfu-util's command line (short and long options, as 0.11 has them).
+ * An option with a value given twice is refused: dfu-util keeps the last,
+ * silently dropping the first. */
 static int parse(int argc, char **argv, struct compat *c)
 {
+	const char *given[sizeof(copts) / sizeof(copts[0])] = { NULL };
 	int i, err;
 	size_t k;
 
@@ -209,6 +220,13 @@ static int parse(int argc, char **argv, struct compat *c)
 			}
 			val = argv[++i];
 		}
+		k = (size_t)(d - copts);
+		if (d->has_arg && given[k]) {
+			tool_error("-%c/--%s given twice ('%s', then '%s'): give it once",
+				   d->short_name, d->long_name, given[k], val);
+			return TOOL_USAGE;
+		}
+		given[k] = val;
 		err = apply(c, d->short_name, val);
 		if (err)
 			return err;
@@ -257,7 +275,7 @@ static int do_upload(struct dfu_ctx *ctx, struct compat *c, struct dfu_dev *dev)
 	/* dfu-util -U writes the raw bytes whatever the file is called. */
 	wo.format = DFU_FORMAT_BIN;
 	if (!err)
-		err = dfu_image_write_file(ctx, img, c->upload, &wo);
+		err = tool_write_output(ctx, img, c->upload, &wo, c->force, "-U");
 	if (!err && tool_globals.verbosity >= 0)
 		fprintf(stderr, "dfuflash: read %u bytes from 0x%08X into %s\n",
 			(unsigned)length, (unsigned)address, c->upload);
@@ -304,6 +322,16 @@ static int run(struct dfu_ctx *ctx, struct compat *c)
 			   "(dfuflash -h)");
 		return TOOL_USAGE;
 	}
+	if (c->force && !c->upload) {
+		tool_error("--force only lets -U replace an existing file (for a file made for "
+			   "another device: dfuflash flash FILE --force)");
+		return TOOL_USAGE;
+	}
+	if (c->upload) {
+		err = tool_check_output(c->upload, c->force, "-U");
+		if (err)
+			return err;
+	}
 	if (c->download) {
 		c->o.mass_erase = c->mass_erase;
 		c->o.force = false;
@@ -315,11 +343,15 @@ static int run(struct dfu_ctx *ctx, struct compat *c)
 	if (err)
 		goto out;
 	if (c->unprotect) {
+		bool wiped;
+
+		/* A protected chip may refuse to become idle; the RDP read
+		 * in tool_unprotect_device() tells. */
 		err = select_idle(c, dev);
+		if (err == DFU_ERR_PROTECTED)
+			err = DFU_OK;
 		if (!err)
-			err = dfuse_unprotect(dev);
-		if (!err && tool_globals.verbosity >= 0)
-			fprintf(stderr, "dfuflash: read protection removed; the flash is blank\n");
+			err = tool_unprotect_device(ctx, dev, &wiped);
 		goto out;
 	}
 	if (c->download) {
@@ -335,6 +367,13 @@ static int run(struct dfu_ctx *ctx, struct compat *c)
 		if (err)
 			goto out;
 	}
+	/* Between two steps: a signal stops here (the mass erase itself
+	 * is one request the ROM finishes whatever we do). */
+	if (c->mass_erase && tool_interrupted()) {
+		err = tool_fail(DFU_ERR_CANCELLED, "stopped before the mass erase; the flash is "
+				"unchanged");
+		goto out;
+	}
 	if (c->mass_erase) {
 		err = select_idle(c, dev);
 		if (!err) {
@@ -346,6 +385,11 @@ static int run(struct dfu_ctx *ctx, struct compat *c)
 			fprintf(stderr, "dfuflash: mass erase done\n");
 		if (err)
 			goto out;
+	}
+	if (leave && tool_interrupted()) {
+		err = tool_fail(DFU_ERR_CANCELLED, "stopped before leaving DFU mode; the device "
+				"stays in DFU mode");
+		goto out;
 	}
 	if (leave) {
 		struct dfu_flash_result res = { 0 };
@@ -373,6 +417,7 @@ int tool_compat(struct dfu_ctx *ctx, int argc, char **argv)
 	memset(&c, 0, sizeof(c));
 	c.o.cmd_name = "dfuflash";
 	c.o.cmd = TOOL_CMD_FLASH;
+	c.o.dfu_util = true;
 	err = parse(argc, argv, &c);
 	if (err)
 		return err == TOOL_HELP ? DFU_OK : err;

@@ -14,6 +14,7 @@
 static const char convert_usage[] =
 	"usage: dfuflash convert IN OUT [--format F] [--out-format F] [--address A]\n"
 	"                        [--vid V --pid P [--bcd B]] [--alt N] [--force]\n"
+	"                        [--drop addresses,entry,alt]\n"
 	"\n"
 	"Reads IN (format detected from its content) and writes OUT (format from\n"
 	"its extension: .bin .dfu .hex .srec/.s19/.s28/.s37/.mot .elf).\n"
@@ -30,6 +31,11 @@ static const char convert_usage[] =
 	"  --bcd B         bcdDevice for that suffix (default as above)\n"
 	"  --alt N         DFU alternate setting of the (single) target\n"
 	"  --force         accept an IN whose DFU suffix CRC is wrong\n"
+	"  --drop WHAT     write OUT although its format cannot hold this part of IN\n"
+	"                  (comma-separated): 'addresses' (.bin and plain DFU have\n"
+	"                  none), 'entry' (the start address; .bin and .dfu have\n"
+	"                  none), 'alt' (a target's alternate setting; only .dfu\n"
+	"                  has it). Without it such a conversion is refused.\n"
 	"\n"
 	"Example (the same file as dfuse-pack -b 0x08000000:fome.bin fome.dfu):\n"
 	"  dfuflash convert fome.bin fome.dfu --address 0x08000000\n";
@@ -48,7 +54,29 @@ struct convert_args {
 	struct dfu_write_opts out;
 	bool has_vid, has_pid, has_bcd, has_alt;
 	uint32_t vid, pid, bcd, alt;
+	bool drop_addresses, drop_entry, drop_alt;  /* --drop */
 };
+
+/* Parses --drop's comma-separated list. */
+static bool parse_drop(const char *s, struct convert_args *a)
+{
+	while (*s) {
+		size_t n = strcspn(s, ",");
+
+		if (n == 9 && !strncmp(s, "addresses", n))
+			a->drop_addresses = true;
+		else if (n == 5 && !strncmp(s, "entry", n))
+			a->drop_entry = true;
+		else if (n == 3 && !strncmp(s, "alt", n))
+			a->drop_alt = true;
+		else
+			return false;
+		s += n;
+		if (*s == ',')
+			s++;
+	}
+	return true;
+}
 
 /* Parses options into a; returns DFU_OK or TOOL_USAGE (already explained),
  * or 2 when --help was asked for. */
@@ -63,6 +91,7 @@ static int parse_args(int argc, char **argv, struct convert_args *a)
 		{ "bcd", required_argument, NULL, 'B' },
 		{ "alt", required_argument, NULL, 'A' },
 		{ "force", no_argument, NULL, 'F' },
+		{ "drop", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -116,6 +145,13 @@ static int parse_args(int argc, char **argv, struct convert_args *a)
 			break;
 		case 'F':
 			a->in.force = true;
+			continue;
+		case 'D':
+			if (!parse_drop(optarg, a)) {
+				tool_error("convert: --drop takes addresses, entry or alt "
+					   "(comma-separated), not '%s'", optarg);
+				return TOOL_USAGE;
+			}
 			continue;
 		case 'h':
 			return 2;
@@ -189,6 +225,87 @@ static int adjust(struct dfu_image *img, struct convert_args *a, enum dfu_format
 	return DFU_OK;
 }
 
+/* A format as people call the file. */
+static const char *kind(enum dfu_format f)
+{
+	switch (f) {
+	case DFU_FORMAT_BIN: return "raw binary (.bin)";
+	case DFU_FORMAT_DFU: return "plain DFU";
+	case DFU_FORMAT_DFUSE: return "DfuSe (.dfu)";
+	case DFU_FORMAT_IHEX: return "Intel HEX";
+	case DFU_FORMAT_SREC: return "S-record";
+	case DFU_FORMAT_ELF: return "ELF";
+	case DFU_FORMAT_AUTO: break;
+	}
+	return dfu_format_name(f);
+}
+
+/*
+ * Nothing IN holds is dropped silently: where OUT's format cannot hold the
+ * image's addresses (a .bin or plain DFU file loads wherever it is told,
+ * 0x08000000 by default), its entry point (.bin, DFU, DfuSe have none) or
+ * a target's alternate setting (only DfuSe has targets), the conversion is
+ * refused, naming what would be lost and what to do, unless --drop names
+ * it. What only identifies the file (suffix ids, target names) is noted.
+ */
+static int check_losses(const char *in, const char *out, const struct dfu_image *img,
+			const struct convert_args *a, enum dfu_format outfmt)
+{
+	struct dfu_image_info info;
+	struct dfu_target_info ti;
+	struct dfu_segment first, last;
+	bool addressed = outfmt != DFU_FORMAT_BIN && outfmt != DFU_FORMAT_DFU;
+	bool entry = outfmt == DFU_FORMAT_IHEX || outfmt == DFU_FORMAT_SREC ||
+		     outfmt == DFU_FORMAT_ELF;
+	size_t n;
+
+	dfu_image_get_info(img, &info);
+	if (outfmt == DFU_FORMAT_DFUSE || dfu_image_target_count(img) != 1 ||
+	    dfu_image_target(img, 0, &ti))
+		goto ids;  /* DfuSe keeps targets; several need it (the library says so) */
+	if (ti.alt && !a->drop_alt)
+		return tool_fail(TOOL_REFUSED, "refused: %s's data is for alternate setting %u "
+				 "(not the flash's 0), and a %s file has no alternate settings. "
+				 "Write a .dfu to keep it, or add --drop alt", in, ti.alt,
+				 kind(outfmt));
+	if (ti.name[0] && strcmp(ti.name, "ST...") && tool_globals.verbosity >= 0)
+		fprintf(stderr, "dfuflash: note: %s has no target names; \"%s\" is not kept\n",
+			out, ti.name);
+	n = dfu_image_segment_count(img, 0);
+	if (!addressed && n) {
+		dfu_image_segment(img, 0, 0, &first);
+		dfu_image_segment(img, 0, n - 1, &last);
+		if (first.address != 0x08000000u && !a->drop_addresses)
+			return tool_fail(TOOL_REFUSED, "refused: %s holds data at 0x%08X-0x%08X, "
+					 "and a %s file holds no addresses: it would be flashed "
+					 "to 0x08000000 unless --address 0x%08X is given every "
+					 "time. Write a .dfu, .hex or .srec to keep the "
+					 "addresses, or add --drop addresses",
+					 in, (unsigned)first.address,
+					 (unsigned)(last.address + last.size - 1),
+					 kind(outfmt),
+					 (unsigned)first.address);
+		if (info.format != DFU_FORMAT_BIN && info.format != DFU_FORMAT_DFU &&
+		    tool_globals.verbosity >= 0)
+			fprintf(stderr, "dfuflash: note: %s holds no addresses; it starts at "
+				"0x08000000, where dfuflash and dfu-util load it by default\n", out);
+	}
+ids:
+	if (info.has_entry && !entry && !a->drop_entry)
+		return tool_fail(TOOL_REFUSED, "refused: %s names an entry point (0x%08X), and a "
+				 "%s file cannot hold one. Write a .hex, .srec or .elf to keep "
+				 "it, or add --drop entry (the STM32 starts from the vector "
+				 "table, so flashing does not need it)", in, (unsigned)info.entry,
+				 kind(outfmt));
+	if (info.has_suffix && outfmt != DFU_FORMAT_DFU && outfmt != DFU_FORMAT_DFUSE &&
+	    (info.suffix.id_vendor != DFU_SUFFIX_ANY || info.suffix.id_product != DFU_SUFFIX_ANY) &&
+	    tool_globals.verbosity >= 0)
+		fprintf(stderr, "dfuflash: note: %s has no DFU suffix; the device ids %04x:%04x "
+			"%s names are not kept\n", out, info.suffix.id_vendor,
+			info.suffix.id_product, in);
+	return DFU_OK;
+}
+
 /* `convert IN OUT ...`; argv[0] is "convert". */
 int tool_convert(struct dfu_ctx *ctx, int argc, char **argv)
 {
@@ -222,6 +339,8 @@ int tool_convert(struct dfu_ctx *ctx, int argc, char **argv)
 	if (ret)
 		return ret;
 	ret = adjust(img, &a, outfmt);
+	if (!ret)
+		ret = check_losses(in, out, img, &a, outfmt);
 	if (ret)
 		goto out;
 	a.out.format = outfmt;

@@ -78,17 +78,17 @@ int tool_erase(struct dfu_ctx *ctx, int argc, char **argv)
 
 	if (err)
 		return err == TOOL_HELP ? DFU_OK : err;
-	n = (o.mass_erase ? 1 : 0) + (o.sectors ? 1 : 0) + (o.range ? 1 : 0);
+	n = (o.mass_erase ? 1 : 0) + (int)o.nsectors + (int)o.nranges;
 	if (n != 1 || o.file) {
 		tool_error("erase: say what to erase: --mass, --sector N[-M] or --range A:LEN");
 		return TOOL_USAGE;
 	}
-	if (o.sectors && !parse_sectors(o.sectors, &first, &last)) {
-		tool_error("erase: bad sector range '%s' (want N or N-M)", o.sectors);
+	if (o.nsectors && !parse_sectors(o.sectors[0], &first, &last)) {
+		tool_error("erase: bad sector range '%s' (want N or N-M)", o.sectors[0]);
 		return TOOL_USAGE;
 	}
-	if (o.range && !parse_range(o.range, &address, &len)) {
-		tool_error("erase: bad range '%s' (want ADDRESS:LENGTH)", o.range);
+	if (o.nranges && !parse_range(o.ranges[0], &address, &len)) {
+		tool_error("erase: bad range '%s' (want ADDRESS:LENGTH)", o.ranges[0]);
 		return TOOL_USAGE;
 	}
 	tool_setup_log(ctx);
@@ -98,7 +98,7 @@ int tool_erase(struct dfu_ctx *ctx, int argc, char **argv)
 		return err;
 	if (o.mass_erase)
 		err = dfuse_mass_erase(dev);
-	else if (o.sectors)
+	else if (o.nsectors)
 		err = dfu_erase_sectors(dev, first, last, tool_progress_cb, &tp);
 	else
 		err = dfu_erase_range(dev, address, len, tool_progress_cb, &tp);

@@ -76,6 +76,7 @@ static void print_runs(const struct dfu_layout *lay)
 static int print_flash_map(struct dfu_dev *dev, bool json)
 {
 	struct dfu_layout *lay = NULL;
+	struct tool_progress tp;
 	size_t i, j;
 	uint8_t *buf;
 	int err;
@@ -84,6 +85,9 @@ static int print_flash_map(struct dfu_dev *dev, bool json)
 	err = dfu_dev_true_layout(dev, &lay);
 	if (err)
 		return err;
+	/* No bars for these reads, but a signal stops them. */
+	tool_progress_init(&tp);
+	tp.silent = true;
 	if (json)
 		printf(",\"flash_map\":[");
 	else
@@ -97,7 +101,7 @@ static int print_flash_map(struct dfu_dev *dev, bool json)
 			err = DFU_ERR_NO_MEM;
 			break;
 		}
-		err = dfu_read(dev, s->address, buf, s->size, NULL, NULL);
+		err = dfu_read(dev, s->address, buf, s->size, tool_progress_cb, &tp);
 		for (j = 0; !err && j < s->size && blank; j++)
 			blank = buf[j] == 0xFF;
 		free(buf);

@@ -12,6 +12,8 @@ enum opt_kind {
 	OPT_FLAG,      /* sets a bool */
 	OPT_U32,       /* a number, and a bool saying it was given */
 	OPT_STR,       /* a string */
+	OPT_LIST,      /* a string that may be given several times: an array
+			  of TOOL_MAX_LIST at off, its count at has_off */
 	OPT_IDS,       /* -d VID:PID[,VID:PID] */
 	OPT_SERIAL,
 	OPT_PATH,
@@ -31,7 +33,7 @@ struct opt_def {
 	enum opt_kind kind;
 	unsigned cmds;           /* enum tool_cmd bits */
 	size_t off;              /* where in struct options */
-	size_t has_off;          /* OPT_U32: the "given" bool */
+	size_t has_off;          /* OPT_U32: the "given" bool; OPT_LIST: count */
 	const char *arg;         /* name of the argument for --help */
 	const char *help;
 };
@@ -57,17 +59,20 @@ static const struct opt_def defs[] = {
 	{ "mass-erase", 0, OPT_FLAG, TOOL_CMD_FLASH, OFF(mass_erase), 0, NULL,
 	  "erase the whole flash first (this also erases a stored tune)" },
 	{ "mass", 0, OPT_FLAG, TOOL_CMD_ERASE, OFF(mass_erase), 0, NULL, "erase the whole flash" },
-	{ "sector", 0, OPT_STR, TOOL_CMD_ERASE, OFF(sectors), 0, "N[-M]", "erase sectors N to M" },
-	{ "range", 0, OPT_STR, TOOL_CMD_ERASE, OFF(range), 0, "ADDR:LEN",
-	  "erase the sectors this range touches" },
+	{ "sector", 0, OPT_LIST, TOOL_CMD_ERASE, OFF(sectors), OFF(nsectors), "N[-M]",
+	  "erase sectors N to M (may be given several times)" },
+	{ "range", 0, OPT_LIST, TOOL_CMD_ERASE, OFF(ranges), OFF(nranges), "ADDR:LEN",
+	  "erase the sectors this range touches (may be given several times)" },
 	{ "no-verify", 0, OPT_FLAG, TOOL_CMD_FLASH, OFF(no_verify), 0, NULL,
 	  "do not read back what was written" },
 	{ "no-leave", 0, OPT_FLAG, TOOL_CMD_FLASH, OFF(no_leave), 0, NULL,
 	  "stay in DFU mode afterwards" },
 	{ "dry-run", 'n', OPT_FLAG, TOOL_CMD_FLASH, OFF(dry_run), 0, NULL,
 	  "show the plan as a flash map; change nothing" },
-	{ "force", 'f', OPT_FLAG, TOOL_CMD_FLASH | TOOL_CMD_ERASE | TOOL_CMD_UNPROTECT, OFF(force), 0,
-	  NULL, "write a file made for another device; unprotect: yes, wipe the flash" },
+	{ "force", 'f', OPT_FLAG,
+	  TOOL_CMD_FLASH | TOOL_CMD_ERASE | TOOL_CMD_UNPROTECT | TOOL_CMD_READ, OFF(force), 0,
+	  NULL, "write a file made for another device; read: replace an existing OUT; "
+	  "unprotect: yes, wipe the flash" },
 	{ "wait", 'w', OPT_WAIT, ALL_CMDS, 0, 0, "[=SECONDS]",
 	  "wait for a device to appear (forever, or SECONDS)" },
 	{ "json", 0, OPT_JSON, ALL_CMDS, 0, 0, NULL, "results as JSON on stdout" },
@@ -84,8 +89,8 @@ static const struct {
 	{ TOOL_CMD_FLASH, "flash FILE [--address A] [--alt X] [--mass-erase] [--no-verify] "
 			  "[--no-leave] [--dry-run] [--force]" },
 	{ TOOL_CMD_VERIFY, "verify FILE [--address A]" },
-	{ TOOL_CMD_READ, "read OUT (--address A --length N | --all)" },
-	{ TOOL_CMD_ERASE, "erase (--mass | --sector N[-M] | --range A:LEN)" },
+	{ TOOL_CMD_READ, "read OUT (--address A --length N | --all) [--force]" },
+	{ TOOL_CMD_ERASE, "erase (--mass | --sector N[-M]... | --range A:LEN...)" },
 	{ TOOL_CMD_LEAVE, "leave [--address A]" },
 	{ TOOL_CMD_UNPROTECT, "unprotect --force" },
 };
@@ -186,6 +191,17 @@ static int apply(const struct opt_def *d, const char *arg, struct options *o,
 	case OPT_STR:
 		*(const char **)(base + d->off) = arg;
 		return 0;
+	case OPT_LIST: {
+		size_t *n = (size_t *)(base + d->has_off);
+
+		if (*n >= TOOL_MAX_LIST) {
+			tool_error("%s: --%s at most %d times", o->cmd_name, d->name,
+				   TOOL_MAX_LIST);
+			return TOOL_USAGE;
+		}
+		((const char **)(base + d->off))[(*n)++] = arg;
+		return 0;
+	}
 	case OPT_IDS:
 		if (!tool_parse_ids(arg, &o->match)) {
 			tool_error("%s: bad device ids '%s' (want VID:PID, e.g. 0483:df11)",
@@ -230,13 +246,25 @@ static int apply(const struct opt_def *d, const char *arg, struct options *o,
 /* Whether an option kind takes a value. */
 static bool takes_arg(const struct opt_def *d)
 {
-	return d->kind == OPT_U32 || d->kind == OPT_STR || d->kind == OPT_IDS ||
-	       d->kind == OPT_SERIAL || d->kind == OPT_PATH || d->kind == OPT_DEVNUM;
+	return d->kind == OPT_U32 || d->kind == OPT_STR || d->kind == OPT_LIST ||
+	       d->kind == OPT_IDS || d->kind == OPT_SERIAL || d->kind == OPT_PATH ||
+	       d->kind == OPT_DEVNUM;
+}
+
+/* Whether giving an option a second time would replace its first value:
+ * those are refused. Flags (-v counts, --force twice is still --force) and
+ * lists may repeat. */
+static bool single_value(const struct opt_def *d)
+{
+	return d->kind != OPT_FLAG && d->kind != OPT_LIST && d->kind != OPT_VERBOSE &&
+	       d->kind != OPT_QUIET && d->kind != OPT_JSON;
 }
 
 /* Parses a command's argv against the table. */
 int tool_parse_options(unsigned cmd, int argc, char **argv, struct options *o)
 {
+	/* What each single-value option was given as, to refuse a second one. */
+	const char *given[sizeof(defs) / sizeof(defs[0])] = { NULL };
 	int i, err;
 	size_t k;
 
@@ -295,6 +323,13 @@ int tool_parse_options(unsigned cmd, int argc, char **argv, struct options *o)
 			tool_error("%s: %s takes no value", o->cmd_name, a);
 			return TOOL_USAGE;
 		}
+		k = (size_t)(d - defs);
+		if (single_value(d) && given[k]) {
+			tool_error("%s: --%s given twice ('%s', then '%s'): give it once", o->cmd_name,
+				   d->name, given[k], val ? val : a);
+			return TOOL_USAGE;
+		}
+		given[k] = val ? val : a;
 		err = apply(d, val, o, a);
 		if (err)
 			return err;

@@ -12,6 +12,7 @@
 /* Progress output state; bars only when stderr is a terminal. */
 void tool_progress_init(struct tool_progress *tp)
 {
+	tp->silent = false;
 	tp->tty = isatty(STDERR_FILENO);
 	tp->last_phase = -1;
 	tp->last_percent = -1;
@@ -29,16 +30,32 @@ static void human(char *buf, size_t cap, double bytes)
 		snprintf(buf, cap, "%.0f B", bytes);
 }
 
-/* A dfu_progress_fn: a bar per phase, or a line when a phase ends. */
+/*
+ * A dfu_progress_fn: a bar per phase, or a line when a phase ends. It also
+ * notes where the library is (tool_where, for the --json result of a
+ * failure) and, once a signal arrived, returns 1: the library then stops
+ * before its next request with DFU_ERR_CANCELLED.
+ */
 int tool_progress_cb(void *user, const struct dfu_progress *p)
 {
 	struct tool_progress *tp = user;
-	double now = tool_now(), elapsed, rate;
+	double now, elapsed, rate;
 	int percent;
 	char done[32], total[32], rates[32];
 
-	if (tool_globals.verbosity < 0 || tool_globals.json)
+	/* A phase that has reported its end is no longer where a failure
+	 * happens. */
+	tool_where.has_phase = p->done < p->total;
+	tool_where.phase = p->phase;
+	if (tool_interrupted()) {
+		tool_where.has_phase = true;
+		tool_where.has_address = true;
+		tool_where.address = p->address;
+		return 1;
+	}
+	if (tp->silent || tool_globals.verbosity < 0 || tool_globals.json)
 		return 0;
+	now = tool_now();
 	if ((int)p->phase != tp->last_phase) {
 		if (tp->tty && tp->last_phase >= 0 && tp->last_percent < 100)
 			fputc('\n', stderr);

@@ -1,7 +1,8 @@
 /*
  * tool_read.c - `dfuflash read OUT (--address A --length N | --all)`: reads
  * memory into a file whose format follows OUT's extension (bin, hex, srec,
- * dfu).
+ * dfu). An existing OUT is not overwritten without --force (as dfu-util -U
+ * refuses), and that is checked before the device is opened.
  */
 #include "tool.h"
 
@@ -32,6 +33,16 @@ int tool_read(struct dfu_ctx *ctx, int argc, char **argv)
 		tool_error("read: --length 0 reads nothing");
 		return TOOL_USAGE;
 	}
+	/* What OUT will be, before the device is read for nothing. */
+	wo.format = dfu_format_from_path(o.file);
+	if (wo.format == DFU_FORMAT_AUTO) {
+		tool_error("read: cannot tell the format of '%s' from its name: call it .bin, "
+			   ".hex, .srec or .dfu", o.file);
+		return TOOL_USAGE;
+	}
+	err = tool_check_output(o.file, o.force, "read");
+	if (err)
+		return err;
 	tool_setup_log(ctx);
 	tool_progress_init(&tp);
 	err = tool_open_device(ctx, &o, &dev);
@@ -76,12 +87,11 @@ int tool_read(struct dfu_ctx *ctx, int argc, char **argv)
 		struct dfu_dev_info d;
 
 		dfu_dev_info(dev, &d);
-		wo.format = DFU_FORMAT_AUTO;
 		wo.has_suffix_ids = true;
 		wo.id_vendor = d.id_vendor;
 		wo.id_product = d.id_product;
 		wo.bcd_device = 0xFFFF;
-		err = dfu_image_write_file(ctx, img, o.file, &wo);
+		err = tool_write_output(ctx, img, o.file, &wo, o.force, "read");
 	}
 	if (!err) {
 		if (tool_globals.json) {

@@ -9,18 +9,49 @@
 #include <stdlib.h>
 
 struct tool_globals tool_globals;
+struct tool_where tool_where;
 
+/* The last tool_error() message, and the last tool_fail() with its code. */
+static char last_error[512];
+static char failure[512];
+static int failure_code;
+
+/* Prints "dfuflash: <message>" on stderr and keeps it for --json. */
 void tool_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("dfuflash: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(last_error, sizeof(last_error), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fprintf(stderr, "dfuflash: %s\n", last_error);
 }
 
+/* The last message tool_error() printed. */
+const char *tool_last_error(void)
+{
+	return last_error;
+}
+
+/* Keeps a failure the tool found for main to report; returns code. */
+int tool_fail(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(failure, sizeof(failure), fmt, ap);
+	va_end(ap);
+	failure_code = code;
+	return code;
+}
+
+/* The kept failure message when it belongs to code. */
+const char *tool_failure(int code)
+{
+	return failure_code == code && failure[0] ? failure : NULL;
+}
+
+/* "dfuflash: warning: <message>" on stderr, unless -q. */
 void tool_warn(const char *fmt, ...)
 {
 	va_list ap;
@@ -34,6 +65,7 @@ void tool_warn(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* A number in C notation with an optional K or M suffix. */
 bool tool_parse_u32(const char *s, uint32_t *out)
 {
 	unsigned long long v;

@@ -47,7 +47,9 @@ for chip in $(chips | grep "^stm32"); do
 	grep -q "verify failed at 0x08000000" "$T/out" || fail "$chip: no mismatch address"
 	ok "$chip: verify"
 
-	# read back what was written, as bin and as hex.
+	# read back what was written, as bin and as hex (into new files: read
+	# does not overwrite the previous chip's).
+	rm -f back.bin all.bin
 	expect_exit 0 sim --chip "$chip" --time-scale 0 --flash st -- \
 		"$F" read back.bin --address 0x08000000 --length "$size_fw"
 	assert_same back.bin fw.bin

@@ -1,0 +1,62 @@
+/*
+ * tool_hints.c - what the tool adds to a library error: the flag of ours
+ * that helps. The library's messages say what went wrong; they do not know
+ * our command line, so the hints live here, in one table keyed by error
+ * and command. main.c appends the hint unless the message already names
+ * the flag (the key).
+ */
+#include "tool.h"
+
+#include <string.h>
+
+/* The command name main passes for dfu-util's command line. */
+#define COMPAT "dfu-util"
+
+struct tool_hint {
+	int err;             /* enum dfu_err */
+	const char *cmd;     /* a command name, COMPAT, or NULL for every one */
+	const char *hint;
+	const char *key;     /* the message already helps when it holds this */
+};
+
+/* The first entry that matches wins: specific commands before NULL. */
+static const struct tool_hint hints[] = {
+	{ DFU_ERR_MISMATCH, "flash", "(--force writes it anyway)", "--force" },
+	{ DFU_ERR_MISMATCH, COMPAT, "(dfuflash flash FILE --force writes it anyway)", "--force" },
+	{ DFU_ERR_MISMATCH, NULL, "(dfuflash flash FILE --force writes it anyway)", "--force" },
+	{ DFU_ERR_PROTECTED, COMPAT,
+	  "(-s :unprotect:force removes it, wiping the flash)", "unprotect" },
+	{ DFU_ERR_PROTECTED, NULL,
+	  "(dfuflash unprotect --force removes it, wiping the flash)", "unprotect" },
+	{ DFU_ERR_VERIFY, "flash",
+	  "(the device stays in DFU mode: run the same command again)",
+	  "run the same command again" },
+	{ DFU_ERR_VERIFY, COMPAT,
+	  "(the device stays in DFU mode: run the same command again)",
+	  "run the same command again" },
+	{ DFU_ERR_AMBIGUOUS, COMPAT, "(choose one with -S SERIAL or -p BUS-PORT)", " -S " },
+	{ DFU_ERR_AMBIGUOUS, NULL, "(choose one with -S SERIAL or -p BUS-PORT)", " -S " },
+	{ DFU_ERR_NOT_FOUND, COMPAT, "(-a takes a number or a name, as dfuflash -l shows)",
+	  "-a takes" },
+	{ DFU_ERR_NOT_FOUND, NULL, "(--alt takes a number or a name, as dfuflash list shows)",
+	  "--alt takes" },
+	{ DFU_ERR_RANGE, "flash", "(dfuflash info shows the memory layout)", "dfuflash info" },
+	{ DFU_ERR_RANGE, "read", "(dfuflash info shows the memory layout)", "dfuflash info" },
+	{ DFU_ERR_RANGE, "erase", "(dfuflash info shows the memory layout)", "dfuflash info" },
+	{ DFU_ERR_RANGE, COMPAT, "(dfuflash info shows the memory layout)", "dfuflash info" },
+};
+
+/* The hint for err in command cmd_name, or NULL when there is none or the
+ * message already names what it would say. */
+const char *tool_hint(int err, const char *cmd_name, const char *message)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(hints) / sizeof(hints[0]); i++) {
+		if (hints[i].err != err)
+			continue;
+		if (!hints[i].cmd || (cmd_name && !strcmp(hints[i].cmd, cmd_name)))
+			return strstr(message, hints[i].key) ? NULL : hints[i].hint;
+	}
+	return NULL;
+}
