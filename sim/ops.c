@@ -102,7 +102,7 @@ static void op_erase(struct dfusim *sim, struct dfusim_op *op, enum run_mode mod
 {
 	const struct dfusim_chip *c = sim->chip;
 	const struct dfusim_map *map = sim_true_map(sim);
-	uint32_t start, size;
+	uint32_t start = 0, size = 0;
 	int n;
 	bool quirk = false;
 
@@ -118,26 +118,42 @@ static void op_erase(struct dfusim *sim, struct dfusim_op *op, enum run_mode mod
 	}
 	n = sim_map_sector(map, c->flash_base, op->addr, &start, &size);
 	if (n >= 0 && sim_dual_bank(sim) && sim->quirk[DFUSIM_Q_F7_DUALBANK_ERASE]) {
-		/* The ROM numbers the sector by the single-bank map; the
-		 * controller erases that number in the dual-bank map. */
+		/* The ROM numbers the sector by the single-bank map and puts
+		 * that number in FLASH_CR.SNB as it is; the controller reads
+		 * SNB by the dual-bank map. The number is always below 12, so
+		 * bank 2 (SNB 0x10 and up) is never erased; a number the
+		 * dual-bank map lacks (8-11 on a 1 MB part) erases nothing,
+		 * and the ROM reports success all the same. */
 		uint32_t s_start, s_size;
+		int rom_n = sim_map_sector(&c->map_single, c->flash_base, op->addr,
+					   &s_start, &s_size);
 
-		n = sim_map_sector(&c->map_single, c->flash_base, op->addr, &s_start, &s_size);
-		if (n >= 0 && sim_map_nth(map, c->flash_base, n, &start, &size))
-			n = -1;
 		quirk = true;
+		n = rom_n < 0 ? -1 : sim_snb_sector(sim, (unsigned)rom_n);
+		if (rom_n >= 0 && n < 0) {
+			snprintf(op->what, sizeof(op->what),
+				 "ERASE 0x%08x SNB %d: no such sector, nothing erased "
+				 "(f7-dualbank-erase)", (unsigned)op->addr, rom_n);
+			return;
+		}
+		if (n >= 0)
+			sim_map_nth(map, c->flash_base, n, &start, &size);
 	}
 	if (n >= 0 && mode == RUN_FULL && op->fault && op->fault->action == DFUSIM_FA_MISDIRECT) {
 		/* The misdirect fault: the ROM says it erased the sector but
 		 * erased the one before it (nothing before sector 0). */
+		int before = -1;
+
 		snprintf(op->what, sizeof(op->what), "ERASE 0x%08x misdirected to %s (misdirect)",
-			 (unsigned)op->addr, n ? "the sector before" : "nothing");
+			 (unsigned)op->addr, start > c->flash_base ? "the sector before" : "nothing");
 		op->model_us = erase_time(&c->t, size);
-		if (n == 0 || sim_map_nth(map, c->flash_base, n - 1, &start, &size))
+		if (start > c->flash_base)
+			before = sim_map_sector(map, c->flash_base, start - 1, &start, &size);
+		if (before < 0)
 			return;
 		sim_flash_erase_range(sim, start - c->flash_base, size);
-		if (n - 1 < DFUSIM_MAX_SECTORS)
-			sim->stats.erases[n - 1]++;
+		if (before < DFUSIM_MAX_SECTORS)
+			sim->stats.erases[before]++;
 		return;
 	}
 	if (n < 0) {
@@ -164,10 +180,13 @@ static void op_erase(struct dfusim *sim, struct dfusim_op *op, enum run_mode mod
 /* Whether nWRP protects any sector. */
 static bool any_protected(const struct dfusim *sim)
 {
-	size_t n, count = sim_map_count(sim_true_map(sim));
+	const struct dfusim_map *map = sim_true_map(sim);
+	size_t n, end = sim_map_end(map);
+	uint32_t start, size;
 
-	for (n = 0; n < count; n++)
-		if (sim_sector_protected(sim, (int)n))
+	for (n = 0; n < end; n++)
+		if (!sim_map_nth(map, sim->chip->flash_base, (int)n, &start, &size) &&
+		    sim_sector_protected(sim, (int)n))
 			return true;
 	return false;
 }

@@ -137,13 +137,17 @@ enum dfusim_quirk {
 };
 #define DFUSIM_QUIRK_BIT(q) (1u << (q))
 
-/* A run of equal sectors in a sector map ("04*016K"). */
+/* A run of equal sectors in a sector map ("04*016K"). skip: how many
+ * sector numbers are left unused before the run (RM0410's 1 MB dual-bank
+ * map numbers bank 2 from 12 although bank 1 ends at 7: skip 4). */
 struct dfusim_run {
 	uint16_t count;
 	uint32_t size;
+	uint16_t skip;
 };
 
-/* A sector map from the flash base. Sectors are numbered from 0 in order. */
+/* A sector map from the flash base. Sectors lie one after the other from
+ * the base; they are numbered from 0 in order, but for the skips. */
 struct dfusim_map {
 	const struct dfusim_run *runs;
 	size_t nruns;
@@ -365,8 +369,12 @@ int sim_map_sector(const struct dfusim_map *map, uint32_t base, uint32_t addr,
 /* Sector number n's start and size; -1 if no such sector. */
 int sim_map_nth(const struct dfusim_map *map, uint32_t base, int n,
 		uint32_t *start, uint32_t *size);
-size_t sim_map_count(const struct dfusim_map *map);
+/* One past the map's highest sector number (its count, but for skips). */
+size_t sim_map_end(const struct dfusim_map *map);
 bool sim_dual_bank(const struct dfusim *sim);
+/* The sector (number in the true map) that the flash controller erases for
+ * a FLASH_CR.SNB value; -1 if SNB names no sector in the current mode. */
+int sim_snb_sector(const struct dfusim *sim, unsigned snb);
 /* RDP level 0, 1 or 2 from the option bytes. */
 int sim_rdp_level(const struct dfusim *sim);
 /* Whether flash sector n (true map) is write protected. */

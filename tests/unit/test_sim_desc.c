@@ -135,6 +135,8 @@ static void alt_strings_per_chip(void **state)
 		{ "stm32f429", 1, "@Option Bytes  /0x1FFFC000/01*016 e/0x1FFEC000/01*016 e" },
 		{ "stm32f746", 0, "@Internal Flash  /0x08000000/04*032Kg,01*128Kg,03*256Kg" },
 		{ "stm32f767", 0, "@Internal Flash  /0x08000000/04*032Kg,01*128Kg,07*256Kg" },
+		{ "stm32f767zg", 0, "@Internal Flash  /0x08000000/04*032Kg,01*128Kg,03*256Kg" },
+		{ "stm32f767zg", 1, "@Option Bytes  /0x1FFF0000/01*032 e" },
 		{ "stm32h743", 0, "@Internal Flash   /0x08000000/16*128Kg" },
 		{ "stm32h743", 1, "@Option Bytes   /0x5200201C/01*128 e" },
 	};
@@ -188,6 +190,41 @@ static void f767_dual_bank_string(void **state)
 	assert_int_equal(dfusim_set_quirk(sim, "f7-dualbank-erase", false), 0);
 	assert_string_equal(get_string(sim, 4, s, sizeof(s)),
 			    "@Internal Flash  /0x08000000/04*016Kg,01*064Kg,07*128Kg,04*016Kg,01*064Kg,07*128Kg");
+	dfusim_free(sim);
+}
+
+/* F767ZG (1 MB): the single-bank string in both modes while the quirk is
+ * on (a guess: never published), the true dual-bank one only without it;
+ * its own serial; its maps in the JSON with bank 2 numbered from 12. */
+static void f767zg_strings_serial_json(void **state)
+{
+	static const char single[] = "@Internal Flash  /0x08000000/04*032Kg,01*128Kg,03*256Kg";
+	struct dfusim *sim = t_new("stm32f767zg");
+	struct dfusim *big = t_new("stm32f767");
+	struct dfusim_identity id, big_id;
+	char *json = dfusim_chips_json();
+	const char *p;
+	char s[256];
+
+	(void)state;
+	assert_string_equal(get_string(sim, 4, s, sizeof(s)), single);
+	assert_int_equal(dfusim_set_option(sim, "nDBANK", 0), 0);
+	assert_string_equal(get_string(sim, 4, s, sizeof(s)), single);
+	assert_int_equal(dfusim_set_quirk(sim, "f7-dualbank-erase", false), 0);
+	assert_string_equal(get_string(sim, 4, s, sizeof(s)),
+			    "@Internal Flash  /0x08000000/04*016Kg,01*064Kg,03*128Kg,"
+			    "04*016Kg,01*064Kg,03*128Kg");
+	dfusim_identity(sim, &id);
+	dfusim_identity(big, &big_id);
+	assert_string_not_equal(id.serial, big_id.serial);
+	assert_non_null(json);
+	p = strstr(json, "\"name\":\"stm32f767zg\"");
+	assert_non_null(p);
+	assert_non_null(strstr(p, "\"flash_size\":1048576"));
+	assert_non_null(strstr(p, "\"sectors_dual_bank\":[{\"count\":4,\"size\":16384,\"first\":0}"));
+	assert_non_null(strstr(p, "{\"count\":4,\"size\":16384,\"first\":12}"));
+	free(json);
+	dfusim_free(big);
 	dfusim_free(sim);
 }
 
@@ -303,6 +340,7 @@ int main(void)
 		cmocka_unit_test(alt_strings_per_chip),
 		cmocka_unit_test(h743_identity),
 		cmocka_unit_test(f767_dual_bank_string),
+		cmocka_unit_test(f767zg_strings_serial_json),
 		cmocka_unit_test(generic_dfu11),
 		cmocka_unit_test(standard_requests),
 		cmocka_unit_test(application_descriptors),
