@@ -49,7 +49,7 @@ uint64_t sim_transfer_us(const struct dfusim *sim, size_t len)
  * from the address pointer. */
 uint32_t sim_block_addr(const struct dfusim *sim, uint16_t block)
 {
-	return (uint32_t)(block - 2u) * sim->chip->transfer_size + sim->addr_ptr;
+	return (uint32_t)(block - DFUSE_FIRST_BLOCK) * sim->chip->transfer_size + sim->addr_ptr;
 }
 
 /* Model time to erase a sector of this size. */
@@ -89,9 +89,9 @@ static void op_set_address(struct dfusim *sim, struct dfusim_op *op, enum run_mo
 	op->model_us = sim->chip->t.set_address_us;
 	snprintf(op->what, sizeof(op->what), "SET_ADDRESS 0x%08x", (unsigned)op->addr);
 	if (flash_alt(sim) && sim_rdp_level(sim))
-		op->result = DFUSIM_ERR_VENDOR;
+		op->result = DFU_STATUS_ERR_VENDOR;
 	else if (!sim_mem_at(sim, sim->alt, op->addr, &avail))
-		op->result = DFUSIM_ERR_TARGET;
+		op->result = DFU_STATUS_ERR_TARGET;
 	else if (mode == RUN_FULL)
 		sim->addr_ptr = op->addr;
 }
@@ -109,11 +109,11 @@ static void op_erase(struct dfusim *sim, struct dfusim_op *op, enum run_mode mod
 	op->poll_ms = c->t.poll_erase_ms;
 	snprintf(op->what, sizeof(op->what), "ERASE 0x%08x", (unsigned)op->addr);
 	if (!flash_alt(sim)) {
-		op->result = DFUSIM_ERR_TARGET;
+		op->result = DFU_STATUS_ERR_TARGET;
 		return;
 	}
 	if (sim_rdp_level(sim)) {
-		op->result = DFUSIM_ERR_VENDOR;
+		op->result = DFU_STATUS_ERR_VENDOR;
 		return;
 	}
 	n = sim_map_sector(map, c->flash_base, op->addr, &start, &size);
@@ -157,11 +157,11 @@ static void op_erase(struct dfusim *sim, struct dfusim_op *op, enum run_mode mod
 		return;
 	}
 	if (n < 0) {
-		op->result = DFUSIM_ERR_TARGET;
+		op->result = DFU_STATUS_ERR_TARGET;
 		return;
 	}
 	if (sim_sector_protected(sim, n)) {
-		op->result = DFUSIM_ERR_TARGET;
+		op->result = DFU_STATUS_ERR_TARGET;
 		return;
 	}
 	snprintf(op->what, sizeof(op->what), "ERASE 0x%08x sector %d 0x%08x+%u%s",
@@ -203,11 +203,11 @@ static void op_mass_erase(struct dfusim *sim, struct dfusim_op *op, enum run_mod
 	op->poll_ms = sim->quirk[DFUSIM_Q_F405_MASSERASE_TIMEOUT] ?
 		      t->poll_mass_erase_ms : (t->mass_erase_us + 999) / 1000;
 	if (sim_rdp_level(sim)) {
-		op->result = DFUSIM_ERR_VENDOR;
+		op->result = DFU_STATUS_ERR_VENDOR;
 		return;
 	}
 	if (any_protected(sim)) {
-		op->result = DFUSIM_ERR_ERASE;
+		op->result = DFU_STATUS_ERR_ERASE;
 		return;
 	}
 	if (mode == RUN_NONE)
@@ -252,7 +252,7 @@ static void op_option_write(struct dfusim *sim, struct dfusim_op *op, enum run_m
 	op->model_us = t->option_write_us;
 	op->poll_ms = t->poll_option_ms;
 	if (!p || avail < op->len) {
-		op->result = DFUSIM_ERR_TARGET;
+		op->result = DFU_STATUS_ERR_TARGET;
 		return;
 	}
 	/* Writing the option bytes always ends in a reset (REFERENCE.md). */
@@ -282,18 +282,18 @@ static void op_write(struct dfusim *sim, struct dfusim_op *op, enum run_mode mod
 	op->poll_ms = c->t.poll_write_ms;
 	op->model_us = program_time(&c->t, op->len);
 	if (sim->alt >= c->nalts) {
-		op->result = DFUSIM_ERR_TARGET;
+		op->result = DFU_STATUS_ERR_TARGET;
 		return;
 	}
 	switch (c->alt_mem[sim->alt]) {
 	case DFUSIM_MEM_FEATURE:
 	case DFUSIM_MEM_OPTION:  /* handled by op_option_write */
-		op->result = DFUSIM_ERR_TARGET;
+		op->result = DFU_STATUS_ERR_TARGET;
 		return;
 	case DFUSIM_MEM_OTP:
 		p = sim_mem_at(sim, sim->alt, op->addr, &avail);
 		if (!p || avail < op->len) {
-			op->result = DFUSIM_ERR_TARGET;
+			op->result = DFU_STATUS_ERR_TARGET;
 			return;
 		}
 		if (mode != RUN_NONE) {
@@ -309,11 +309,11 @@ static void op_write(struct dfusim *sim, struct dfusim_op *op, enum run_mode mod
 	/* AN2662's Write Memory flow (the F105/F107 ROM, the only one
 	 * drawn): the address is checked before read protection. */
 	if (!sim_mem_at(sim, sim->alt, op->addr, &avail) || avail < op->len) {
-		op->result = DFUSIM_ERR_TARGET;
+		op->result = DFU_STATUS_ERR_TARGET;
 		return;
 	}
 	if (sim_rdp_level(sim)) {
-		op->result = DFUSIM_ERR_VENDOR;
+		op->result = DFU_STATUS_ERR_VENDOR;
 		return;
 	}
 	off = op->addr - c->flash_base;
@@ -324,7 +324,7 @@ static void op_write(struct dfusim *sim, struct dfusim_op *op, enum run_mode mod
 		n = sim_map_sector(sim_true_map(sim), c->flash_base, c->flash_base + off,
 				   &start, &size);
 		if (n < 0 || sim_sector_protected(sim, n)) {
-			op->result = DFUSIM_ERR_WRITE;
+			op->result = DFU_STATUS_ERR_WRITE;
 			return;
 		}
 		off = start - c->flash_base + size;
@@ -345,7 +345,7 @@ static void op_plain_write(struct dfusim *sim, struct dfusim_op *op, enum run_mo
 	op->poll_ms = c->t.poll_write_ms;
 	op->model_us = program_time(&c->t, op->len);
 	if (sim->plain_offset > c->flash_size || op->len > c->flash_size - sim->plain_offset) {
-		op->result = DFUSIM_ERR_ADDRESS;
+		op->result = DFU_STATUS_ERR_ADDRESS;
 		return;
 	}
 	if (!sim->plain_erased) {
@@ -372,7 +372,7 @@ void sim_op_run(struct dfusim *sim)
 	struct dfusim_op *op = &sim->op;
 	enum run_mode mode = RUN_FULL;
 
-	op->result = DFUSIM_OK;
+	op->result = DFU_STATUS_OK;
 	op->model_us = 0;
 	op->poll_ms = 0;
 	op->event = DFUSIM_EV_NONE;
@@ -427,8 +427,8 @@ void sim_op_run(struct dfusim *sim)
 		op->model_us /= 2;
 		op->stuck = false;
 		op->event = DFUSIM_EV_RESET_TO_DFU;
-		op->result = DFUSIM_OK;
-	} else if (op->result != DFUSIM_OK && op->event != DFUSIM_EV_RUN_APP) {
+		op->result = DFU_STATUS_OK;
+	} else if (op->result != DFU_STATUS_OK && op->event != DFUSIM_EV_RUN_APP) {
 		op->event = DFUSIM_EV_NONE;
 	}
 	sim->stats.busy_model_us += op->model_us;
@@ -436,7 +436,7 @@ void sim_op_run(struct dfusim *sim)
 
 /* Reads an UPLOAD block's bytes, or says why it stalls. */
 int sim_upload(struct dfusim *sim, uint16_t block, uint8_t *buf, uint32_t len,
-	       enum dfusim_status *status)
+	       enum dfu_status_code *status)
 {
 	const struct dfusim_chip *c = sim->chip;
 	uint32_t addr, avail, n;
@@ -452,12 +452,12 @@ int sim_upload(struct dfusim *sim, uint16_t block, uint8_t *buf, uint32_t len,
 	}
 	addr = sim_block_addr(sim, block);
 	if (flash_alt(sim) && sim_rdp_level(sim)) {
-		*status = DFUSIM_ERR_VENDOR;
+		*status = DFU_STATUS_ERR_VENDOR;
 		return -1;
 	}
 	p = sim_mem_at(sim, sim->alt, addr, &avail);
 	if (!p) {
-		*status = DFUSIM_ERR_TARGET;
+		*status = DFU_STATUS_ERR_TARGET;
 		return -1;
 	}
 	/* A read that runs past the end of the memory comes back short,

@@ -251,7 +251,7 @@ static void f767zg_sector_maps(void **state)
 	for (i = 0; i < 2; i++) {
 		struct dfusim *sim = f767zg_with_old_data(i == 1, false);
 
-		assert_int_equal(t_erase(sim, 0x08100000), S_TARGET);
+		assert_int_equal(t_erase(sim, 0x08100000), DFU_STATUS_ERR_TARGET);
 		dfusim_free(sim);
 	}
 }
@@ -350,7 +350,7 @@ static void f405_masserase_timeout(void **state)
 	(void)state;
 	for (i = 0; i < 2; i++) {
 		struct dfusim *sim = t_new("stm32f405");
-		uint8_t cmd = 0x41, st[6], buf[6];
+		uint8_t cmd = DFUSE_CMD_ERASE, st[6], buf[6];
 		struct dfusim_reply r;
 		uint64_t start;
 
@@ -360,8 +360,8 @@ static void f405_masserase_timeout(void **state)
 		assert_int_equal(t_status(sim, st), DFUSIM_ACK);
 		start = t_now;
 		assert_int_equal(t_poll(st), on[i] ? 100 : 8000);
-		r = t_ctl(sim, 0xa1, R_GETSTATUS, 0, 0, 6, buf, sizeof(buf));
-		assert_int_equal(buf[4], ST_DNLOAD_IDLE);
+		r = t_ctl(sim, DFU_RT_IN, DFU_REQ_GETSTATUS, 0, 0, 6, buf, sizeof(buf));
+		assert_int_equal(buf[4], DFU_STATE_DNLOAD_IDLE);
 		assert_true(r.ready_at_us >= start + 8000000 - 10000);
 		dfusim_free(sim);
 	}
@@ -379,11 +379,11 @@ static void l4_stall_busy(void **state)
 	assert_int_equal(t_dnload(sim, 0, "\x41\x00\x00\x00\x08", 5), DFUSIM_ACK);
 	assert_int_equal(t_status(sim, st), DFUSIM_ACK);
 	assert_int_equal(t_status(sim, st), DFUSIM_STALL);
-	assert_int_equal(dfusim_dfu_state(sim), ST_DNBUSY);
+	assert_int_equal(dfusim_dfu_state(sim), DFU_STATE_DNBUSY);
 	assert_int_equal(t_status(sim, st), DFUSIM_STALL);
 	t_now += 300000;  /* the 250 ms erase is over */
 	assert_int_equal(t_status(sim, st), DFUSIM_ACK);
-	assert_int_equal(st[4], ST_DNLOAD_IDLE);
+	assert_int_equal(st[4], DFU_STATE_DNLOAD_IDLE);
 	/* off: never a stall */
 	assert_int_equal(dfusim_set_quirk(sim, "l4-stall-busy", false), 0);
 	assert_int_equal(t_erase(sim, 0x08000000), 0);
@@ -405,16 +405,16 @@ static void h7_stuck_busy(void **state)
 	assert_int_equal(t_dnload(sim, 0, "\x41\x00\x00\x10\x08", 5), DFUSIM_ACK);
 	for (i = 0; i < 5; i++) {
 		assert_int_equal(t_status(sim, st), DFUSIM_ACK);
-		assert_int_equal(st[4], ST_DNBUSY);
+		assert_int_equal(st[4], DFU_STATE_DNBUSY);
 	}
-	assert_int_equal(t_simple(sim, R_CLRSTATUS), DFUSIM_ACK);
+	assert_int_equal(t_simple(sim, DFU_REQ_CLRSTATUS), DFUSIM_ACK);
 	assert_int_equal(t_status(sim, st), DFUSIM_ACK);
-	assert_int_equal(st[0], S_UNKNOWN);
-	assert_int_equal(st[4], ST_ERROR);
-	assert_int_equal(t_simple(sim, R_CLRSTATUS), DFUSIM_ACK);
+	assert_int_equal(st[0], DFU_STATUS_ERR_UNKNOWN);
+	assert_int_equal(st[4], DFU_STATE_ERROR);
+	assert_int_equal(t_simple(sim, DFU_REQ_CLRSTATUS), DFUSIM_ACK);
 	assert_int_equal(t_status(sim, st), DFUSIM_ACK);
-	assert_int_equal(st[0], S_OK);
-	assert_int_equal(st[4], ST_DFU_IDLE);
+	assert_int_equal(st[0], DFU_STATUS_OK);
+	assert_int_equal(st[4], DFU_STATE_IDLE);
 	assert_int_equal(flash[0x100000], 0xFF);  /* the erase was done */
 	assert_int_equal(flash[0x120000], 0x00);
 	/* off */
@@ -436,7 +436,7 @@ static void leave_pipe_error(void **state)
 
 		assert_int_equal(dfusim_set_quirk(sim, "leave-pipe-error", on[i]), 0);
 		assert_int_equal(t_dnload(sim, 2, NULL, 0), DFUSIM_ACK);
-		r = t_ctl(sim, 0xa1, R_GETSTATUS, 0, 0, 6, buf, sizeof(buf));
+		r = t_ctl(sim, DFU_RT_IN, DFU_REQ_GETSTATUS, 0, 0, 6, buf, sizeof(buf));
 		assert_int_equal(r.outcome, on[i] ? DFUSIM_STALL : DFUSIM_ACK);
 		assert_int_equal(r.event, DFUSIM_EV_RUN_APP);
 		dfusim_free(sim);
@@ -452,17 +452,17 @@ static void first_status_errfirmware(void **state)
 	assert_non_null(sim);
 	assert_int_equal(dfusim_set_time_scale(sim, 0), 0);
 	assert_int_equal(t_status(sim, st), DFUSIM_ACK);
-	assert_int_equal(st[0], S_FIRMWARE);
-	assert_int_equal(st[4], ST_ERROR);
-	assert_int_equal(t_simple(sim, R_CLRSTATUS), DFUSIM_ACK);
+	assert_int_equal(st[0], DFU_STATUS_ERR_FIRMWARE);
+	assert_int_equal(st[4], DFU_STATE_ERROR);
+	assert_int_equal(t_simple(sim, DFU_REQ_CLRSTATUS), DFUSIM_ACK);
 	assert_int_equal(t_status(sim, st), DFUSIM_ACK);
-	assert_int_equal(st[4], ST_DFU_IDLE);
+	assert_int_equal(st[4], DFU_STATE_IDLE);
 	/* again after every enumeration */
 	dfusim_reenumerated(sim, t_now);
-	assert_int_equal(t_state(sim), ST_ERROR);
+	assert_int_equal(t_state(sim), DFU_STATE_ERROR);
 	dfusim_reenumerated(sim, t_now);
 	assert_int_equal(dfusim_set_quirk(sim, "first-status-errfirmware", false), 0);
-	assert_int_equal(t_state(sim), ST_DFU_IDLE);
+	assert_int_equal(t_state(sim), DFU_STATE_IDLE);
 	dfusim_free(sim);
 }
 
