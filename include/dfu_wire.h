@@ -20,12 +20,24 @@
 
 /* USB 2.0 table 9-4: standard requests. */
 #define DFU_USB_REQ_GET_STATUS 0x00
+#define DFU_USB_REQ_CLEAR_FEATURE 0x01
+#define DFU_USB_REQ_SET_FEATURE 0x03
 #define DFU_USB_REQ_SET_ADDRESS 0x05
 #define DFU_USB_REQ_GET_DESCRIPTOR 0x06
 #define DFU_USB_REQ_GET_CONFIGURATION 0x08
 #define DFU_USB_REQ_SET_CONFIGURATION 0x09
 #define DFU_USB_REQ_GET_INTERFACE 0x0A
 #define DFU_USB_REQ_SET_INTERFACE 0x0B
+
+/* USB 2.0 table 9-2: the fields of bmRequestType. */
+#define DFU_USB_DIR_IN 0x80
+#define DFU_USB_TYPE_MASK 0x60
+#define DFU_USB_TYPE_STANDARD 0x00
+#define DFU_USB_TYPE_CLASS 0x20
+#define DFU_USB_RECIP_MASK 0x1F
+#define DFU_USB_RECIP_DEVICE 0x00
+#define DFU_USB_RECIP_INTERFACE 0x01
+#define DFU_USB_RECIP_ENDPOINT 0x02
 
 /* bmRequestType: standard device-to-host, and DFU class requests to an
  * interface (DFU 1.1 section 3). */

@@ -31,21 +31,28 @@
 
 #define KB(n) ((uint32_t)(n) * 1024u)
 
-static const struct dfusim_run map_f4_1m[] = { { 4, KB(16) }, { 1, KB(64) }, { 7, KB(128) } };
+static const struct dfusim_run map_f4_1m[] = { { 4, KB(16), 0 }, { 1, KB(64), 0 }, { 7, KB(128), 0 } };
 static const struct dfusim_run map_f42x_2m[] = {
-	{ 4, KB(16) }, { 1, KB(64) }, { 7, KB(128) },
-	{ 4, KB(16) }, { 1, KB(64) }, { 7, KB(128) },
+	{ 4, KB(16), 0 }, { 1, KB(64), 0 }, { 7, KB(128), 0 },
+	{ 4, KB(16), 0 }, { 1, KB(64), 0 }, { 7, KB(128), 0 },
 };
-static const struct dfusim_run map_f74x_1m[] = { { 4, KB(32) }, { 1, KB(128) }, { 3, KB(256) } };
-static const struct dfusim_run map_f76x_single[] = { { 4, KB(32) }, { 1, KB(128) }, { 7, KB(256) } };
+static const struct dfusim_run map_f74x_1m[] = { { 4, KB(32), 0 }, { 1, KB(128), 0 }, { 3, KB(256), 0 } };
+static const struct dfusim_run map_f76x_single[] = { { 4, KB(32), 0 }, { 1, KB(128), 0 }, { 7, KB(256), 0 } };
 /* RM0410 dual-bank map of a 2 MB part: two banks of 04*16K,01*64K,07*128K;
  * bank 2's sectors are numbered 12-23 and follow bank 1's 0-11 directly. */
 static const struct dfusim_run map_f76x_dual[] = {
-	{ 4, KB(16) }, { 1, KB(64) }, { 7, KB(128) },
-	{ 4, KB(16) }, { 1, KB(64) }, { 7, KB(128) },
+	{ 4, KB(16), 0 }, { 1, KB(64), 0 }, { 7, KB(128), 0 },
+	{ 4, KB(16), 0 }, { 1, KB(64), 0 }, { 7, KB(128), 0 },
 };
-static const struct dfusim_run map_h743[] = { { 16, KB(128) } };
-static const struct dfusim_run map_generic[] = { { 128, KB(1) } };
+/* RM0410 dual-bank map of a 1 MB part (F767xG, F765xG...): two banks of
+ * 04*16K,01*64K,03*128K; bank 2 at 0x08080000 follows bank 1 directly but
+ * its sectors are numbered 12-19 as on the 2 MB part (no sectors 8-11). */
+static const struct dfusim_run map_f76x_1m_dual[] = {
+	{ 4, KB(16), 0 }, { 1, KB(64), 0 }, { 3, KB(128), 0 },
+	{ 4, KB(16), 4 }, { 1, KB(64), 0 }, { 3, KB(128), 0 },
+};
+static const struct dfusim_run map_h743[] = { { 16, KB(128), 0 } };
+static const struct dfusim_run map_generic[] = { { 128, KB(1), 0 } };
 
 #define MAP(a) { (a), DFUSIM_ARRAY_SIZE(a) }
 
@@ -234,6 +241,53 @@ static const struct dfusim_chip chips[] = {
 		.notes = "Factory nDBANK=1 (single bank); --option-bytes nDBANK=0 for dual bank.",
 	},
 	{
+		/* The 1 MB F76x (FOME's F767ZG boards; FOME refuses to run in
+		 * single-bank mode there). Same ROM family, USB identity,
+		 * option bytes and timing as the 2 MB stm32f767. */
+		.name = "stm32f767zg",
+		.description = "STM32F767ZG 1 MB (also F765xG/F767xG/F769xG), single or dual bank by nDBANK",
+		.dfuse = true,
+		.id_vendor = 0x0483, .id_product = 0xdf11,
+		.bcd_device = 0x2200,  /* [guess] from the F722 */
+		.bcd_usb = 0x0100, .bcd_dfu = 0x011a,
+		.transfer_size = 2048, .detach_timeout = 255, .attributes = 0x0b,
+		.manufacturer = "STMicroelectronics", .product = "STM32  BOOTLOADER",
+		.uid = { 0x0036003c, 0x3137511b, 0x33383730 },  /* [guess] made up */
+		.flash_base = 0x08000000, .flash_size = KB(1024),
+		.map_single = MAP(map_f74x_1m),     /* RM0410: 1 MB single bank */
+		.map_dual = MAP(map_f76x_1m_dual),  /* RM0410: 1 MB dual bank */
+		/* [guess] Nobody has published this ROM's string in either mode.
+		 * The 2 MB F767's single-bank string is known and a dual-bank
+		 * string never appears in any report; the public reports of this
+		 * part (tools erasing "sector 8" at 0x08080000, bank 2 never
+		 * erased) fit a ROM that keeps the single-bank view, so it
+		 * reports the single-bank string in both modes. */
+		.flash_name_single = "@Internal Flash  /0x08000000/04*032Kg,01*128Kg,03*256Kg",
+		/* Only a ROM without f7-dualbank-erase (one that knew the bank
+		 * mode) would report this; the addresses are contiguous, the
+		 * string cannot show that bank 2 is numbered from 12. */
+		.flash_name_dual = "@Internal Flash  /0x08000000/04*016Kg,01*064Kg,03*128Kg,04*016Kg,01*064Kg,03*128Kg",
+		.nalts = 4,
+		/* alts 1-3 as the stm32f767 ([guess] but option bytes, which
+		 * RM0410 gives the same 32 bytes on every F76x) */
+		.alt_names = { NULL, "@Option Bytes  /0x1FFF0000/01*032 e",
+			       "@OTP Memory /0x1FF0F000/01*1056 e",
+			       "@Device Feature/0xFFFF0000/01*004 e" },
+		.alt_mem = { DFUSIM_MEM_FLASH, DFUSIM_MEM_OPTION, DFUSIM_MEM_OTP, DFUSIM_MEM_FEATURE },
+		.ob_format = DFUSIM_OB_F7, .ob_addr = { 0x1FFF0000 }, .ob_region_len = 32, .ob_regions = 1,
+		.otp_addr = 0x1FF0F000, .otp_size = 1056,
+		.feature_addr = 0xFFFF0000, .feature_size = 4,
+		.t = F7_TIMING,
+		.default_quirks = DFUSIM_QUIRK_BIT(DFUSIM_Q_F7_DUALBANK_ERASE) |
+				  DFUSIM_QUIRK_BIT(DFUSIM_Q_FIRST_STATUS_ERRFIRMWARE),
+		/* Factory nDBANK=1: RM0410 gives FLASH_OPTCR the reset value
+		 * 0xFFFF AAFD on every F76x/F77x, 1 MB or 2 MB (bit 29 nDBANK
+		 * set, single bank). */
+		.notes = "Factory nDBANK=1 (single bank, RM0410 FLASH_OPTCR 0xFFFFAAFD); FOME needs "
+			 "--option-bytes nDBANK=0. Dual bank: bank 2 at 0x08080000 is sectors 12-19. "
+			 "The alt 0 string is a guess (the single-bank one in both modes).",
+	},
+	{
 		.name = "stm32h743",
 		.description = "STM32H743 2 MB (two banks of 8 x 128 KB), ROM v2.0",
 		.dfuse = true,
@@ -376,15 +430,20 @@ static void json_str(struct sb *sb, const char *s)
 	sb_printf(sb, "\"");
 }
 
-/* A sector map as a JSON array of {count, size} runs. */
+/* A sector map as a JSON array of {count, size, first} runs; first is the
+ * number of the run's first sector (the 1 MB F76x's bank 2 starts at 12). */
 static void json_map(struct sb *sb, const struct dfusim_map *map)
 {
 	size_t i;
+	unsigned first = 0;
 
 	sb_printf(sb, "[");
-	for (i = 0; i < map->nruns; i++)
-		sb_printf(sb, "%s{\"count\":%u,\"size\":%u}", i ? "," : "",
-			  (unsigned)map->runs[i].count, (unsigned)map->runs[i].size);
+	for (i = 0; i < map->nruns; i++) {
+		first += map->runs[i].skip;
+		sb_printf(sb, "%s{\"count\":%u,\"size\":%u,\"first\":%u}", i ? "," : "",
+			  (unsigned)map->runs[i].count, (unsigned)map->runs[i].size, first);
+		first += map->runs[i].count;
+	}
 	sb_printf(sb, "]");
 }
 

@@ -43,16 +43,9 @@
 #include <string.h>
 #include <strings.h>
 
+/* The running application's CDC-ACM class requests (CDC PSTN 1.2 6.3):
+ * not DFU, so not in dfu_wire.h. */
 enum {
-	STD_GET_STATUS = 0,
-	STD_CLEAR_FEATURE = 1,
-	STD_SET_FEATURE = 3,
-	STD_SET_ADDRESS = 5,
-	STD_GET_DESCRIPTOR = 6,
-	STD_GET_CONFIGURATION = 8,
-	STD_SET_CONFIGURATION = 9,
-	STD_GET_INTERFACE = 10,
-	STD_SET_INTERFACE = 11,
 	CDC_SET_LINE_CODING = 0x20,
 	CDC_GET_LINE_CODING = 0x21,
 	CDC_SET_CONTROL_LINE_STATE = 0x22,
@@ -66,22 +59,22 @@ static const char *const state_names[] = {
 	"dfuUPLOAD-IDLE", "dfuERROR",
 };
 
-static const char *const status_names[DFUSIM_STATUS_COUNT] = {
+static const char *const status_names[DFU_STATUS_COUNT] = {
 	"OK", "errTARGET", "errFILE", "errWRITE", "errERASE", "errCHECK_ERASED",
 	"errPROG", "errVERIFY", "errADDRESS", "errNOTDONE", "errFIRMWARE",
 	"errVENDOR", "errUSBR", "errPOR", "errUNKNOWN", "errSTALLEDPKT",
 };
 
 /* The DFU 1.1 name of a state ("dfuDNBUSY"); never NULL. */
-const char *sim_state_name(enum dfusim_state state)
+const char *sim_state_name(enum dfu_state state)
 {
 	return (unsigned)state < DFUSIM_ARRAY_SIZE(state_names) ? state_names[state] : "?";
 }
 
 /* The DFU 1.1 name of a status ("errTARGET"); never NULL. */
-const char *sim_status_name(enum dfusim_status status)
+const char *sim_status_name(enum dfu_status_code status)
 {
-	return (unsigned)status < DFUSIM_STATUS_COUNT ? status_names[status] : "?";
+	return (unsigned)status < DFU_STATUS_COUNT ? status_names[status] : "?";
 }
 
 /* A status from its name, with or without "err", any case, or its
@@ -92,14 +85,14 @@ int sim_status_parse(const char *name)
 	unsigned long v;
 	size_t i;
 
-	for (i = 0; i < DFUSIM_STATUS_COUNT; i++) {
+	for (i = 0; i < DFU_STATUS_COUNT; i++) {
 		if (strcasecmp(name, status_names[i]) == 0 ||
 		    (i && strcasecmp(name, status_names[i] + 3) == 0))
 			return (int)i;
 	}
 	if (*name >= '0' && *name <= '9') {
 		v = strtoul(name, &end, 10);
-		if (!*end && v < DFUSIM_STATUS_COUNT)
+		if (!*end && v < DFU_STATUS_COUNT)
 			return (int)v;
 	}
 	return -1;
@@ -141,8 +134,8 @@ static uint32_t scaled_poll_ms(const struct dfusim *sim, uint32_t ms)
 static void enter_rom(struct dfusim *sim)
 {
 	sim->app_mode = false;
-	sim->state = DFUSIM_DFU_IDLE;
-	sim->status = DFUSIM_OK;
+	sim->state = DFU_STATE_IDLE;
+	sim->status = DFU_STATUS_OK;
 	sim->addr_ptr = sim->chip->flash_base;
 	sim->alt = 0;
 	sim->configuration = 1;  /* the kernel configures it on enumeration */
@@ -247,10 +240,10 @@ int dfusim_set_serial(struct dfusim *sim, const char *serial)
 
 /* A GETSTATUS answer: bStatus, bwPollTimeout (3 bytes LE), bState,
  * iString. Writes at most wlen bytes. */
-static size_t put_status(uint8_t *data, size_t wlen, enum dfusim_status status,
-			 uint32_t poll_ms, enum dfusim_state state)
+static size_t put_status(uint8_t *data, size_t wlen, enum dfu_status_code status,
+			 uint32_t poll_ms, enum dfu_state state)
 {
-	uint8_t s[6] = { (uint8_t)status, (uint8_t)poll_ms, (uint8_t)(poll_ms >> 8),
+	uint8_t s[DFU_STATUS_LEN] = { (uint8_t)status, (uint8_t)poll_ms, (uint8_t)(poll_ms >> 8),
 			 (uint8_t)(poll_ms >> 16), (uint8_t)state, 0 };
 	size_t n = wlen < sizeof(s) ? wlen : sizeof(s);
 
@@ -278,12 +271,12 @@ static void note(struct outcome_note *n, const char *fmt, ...)
  * (DFU 1.1 appendix A). Only a USB reset gets a device out of
  * dfuMANIFEST-WAIT-RESET, so there the state stays. */
 static void stall_error(struct dfusim *sim, struct dfusim_reply *reply,
-			enum dfusim_status status)
+			enum dfu_status_code status)
 {
 	reply->outcome = DFUSIM_STALL;
-	if (sim->state == DFUSIM_MANIFEST_WAIT_RESET)
+	if (sim->state == DFU_STATE_MANIFEST_WAIT_RESET)
 		return;
-	sim->state = DFUSIM_DFU_ERROR;
+	sim->state = DFU_STATE_ERROR;
 	sim->status = status;
 }
 
@@ -320,22 +313,22 @@ static void req_getstatus(struct dfusim *sim, uint8_t *data, size_t wlen, uint64
 	uint32_t poll;
 
 	switch (sim->state) {
-	case DFUSIM_DNLOAD_SYNC:
+	case DFU_STATE_DNLOAD_SYNC:
 		sim_op_run(sim);
-		sim->state = DFUSIM_DNBUSY;
+		sim->state = DFU_STATE_DNBUSY;
 		sim->busy_until = now + sim_scaled_us(sim, op->model_us);
 		poll = scaled_poll_ms(sim, op->poll_ms);
 		sim->stats.poll_reported_ms += poll;
-		reply->len = put_status(data, wlen, DFUSIM_OK, poll, DFUSIM_DNBUSY);
+		reply->len = put_status(data, wlen, DFU_STATUS_OK, poll, DFU_STATE_DNBUSY);
 		if (op->event != DFUSIM_EV_NONE)
 			schedule(sim, reply, op->event, sim->busy_until);
 		note(nt, "OK dfuDNBUSY poll=%ums %s%s%s", (unsigned)poll, op->what,
 		     op->fault ? " fault=" : "", op->fault ? op->fault->spec : "");
 		return;
-	case DFUSIM_DNBUSY:
+	case DFU_STATE_DNBUSY:
 		if (op->stuck) {
 			poll = scaled_poll_ms(sim, op->poll_ms);
-			reply->len = put_status(data, wlen, DFUSIM_OK, poll, DFUSIM_DNBUSY);
+			reply->len = put_status(data, wlen, DFU_STATUS_OK, poll, DFU_STATE_DNBUSY);
 			note(nt, "OK dfuDNBUSY poll=%ums (h7-stuck-busy)", (unsigned)poll);
 			return;
 		}
@@ -355,17 +348,17 @@ static void req_getstatus(struct dfusim *sim, uint8_t *data, size_t wlen, uint64
 		}
 		if (sim->busy_until > reply->ready_at_us)
 			reply->ready_at_us = sim->busy_until;
-		sim->state = op->result ? DFUSIM_DFU_ERROR : DFUSIM_DNLOAD_IDLE;
+		sim->state = op->result ? DFU_STATE_ERROR : DFU_STATE_DNLOAD_IDLE;
 		sim->status = op->result;
 		reply->len = put_status(data, wlen, sim->status, 0, sim->state);
 		note(nt, "%s %s poll=0ms", sim_status_name(sim->status), sim_state_name(sim->state));
 		return;
-	case DFUSIM_MANIFEST_SYNC:
+	case DFU_STATE_MANIFEST_SYNC:
 		if (op->kind != DFUSIM_OP_LEAVE) {
 			/* A manifestation-tolerant device back from
 			 * dfuMANIFEST: done, ready for more (DFU 1.1 A.2.7). */
-			sim->state = DFUSIM_DFU_IDLE;
-			reply->len = put_status(data, wlen, DFUSIM_OK, 0, sim->state);
+			sim->state = DFU_STATE_IDLE;
+			reply->len = put_status(data, wlen, DFU_STATUS_OK, 0, sim->state);
 			note(nt, "OK dfuIDLE poll=0ms");
 			return;
 		}
@@ -373,15 +366,15 @@ static void req_getstatus(struct dfusim *sim, uint8_t *data, size_t wlen, uint64
 		poll = scaled_poll_ms(sim, op->poll_ms);
 		if (op->result) {
 			/* a status fault on the leave */
-			sim->state = DFUSIM_DFU_ERROR;
+			sim->state = DFU_STATE_ERROR;
 			sim->status = op->result;
 			reply->len = put_status(data, wlen, sim->status, 0, sim->state);
 			note(nt, "%s dfuERROR poll=0ms %s", sim_status_name(sim->status), op->what);
 			return;
 		}
-		sim->state = DFUSIM_MANIFEST;
+		sim->state = DFU_STATE_MANIFEST;
 		if (!sim->chip->dfuse) {
-			reply->len = put_status(data, wlen, DFUSIM_OK, poll, DFUSIM_MANIFEST);
+			reply->len = put_status(data, wlen, DFU_STATUS_OK, poll, DFU_STATE_MANIFEST);
 			note(nt, "OK dfuMANIFEST poll=%ums", (unsigned)poll);
 			return;
 		}
@@ -393,30 +386,30 @@ static void req_getstatus(struct dfusim *sim, uint8_t *data, size_t wlen, uint64
 			return;
 		}
 		sim->stats.poll_reported_ms += poll;
-		reply->len = put_status(data, wlen, DFUSIM_OK, poll, DFUSIM_MANIFEST);
+		reply->len = put_status(data, wlen, DFU_STATUS_OK, poll, DFU_STATE_MANIFEST);
 		schedule(sim, reply, op->event,
-			 now + sim_scaled_us(sim, sim_transfer_us(sim, 6)));
+			 now + sim_scaled_us(sim, sim_transfer_us(sim, DFU_STATUS_LEN)));
 		note(nt, "OK dfuMANIFEST poll=%ums %s", (unsigned)poll, op->what);
 		return;
-	case DFUSIM_MANIFEST:
+	case DFU_STATE_MANIFEST:
 		/* Plain DFU only: a DfuSe ROM has left the bus by now. A
 		 * manifestation-tolerant device returns to dfuMANIFEST-SYNC,
 		 * any other waits for a USB reset. */
 		op->kind = DFUSIM_OP_NONE;
-		if (sim->chip->attributes & 0x04)
-			sim->state = DFUSIM_MANIFEST_SYNC;
+		if (sim->chip->attributes & DFU_ATTR_MANIFESTATION_TOLERANT)
+			sim->state = DFU_STATE_MANIFEST_SYNC;
 		else
-			sim->state = DFUSIM_MANIFEST_WAIT_RESET;
-		reply->len = put_status(data, wlen, DFUSIM_OK, 0, sim->state);
+			sim->state = DFU_STATE_MANIFEST_WAIT_RESET;
+		reply->len = put_status(data, wlen, DFU_STATUS_OK, 0, sim->state);
 		note(nt, "OK %s poll=0ms", sim_state_name(sim->state));
 		return;
-	case DFUSIM_APP_IDLE:
-	case DFUSIM_APP_DETACH:
-	case DFUSIM_DFU_IDLE:
-	case DFUSIM_DNLOAD_IDLE:
-	case DFUSIM_MANIFEST_WAIT_RESET:
-	case DFUSIM_UPLOAD_IDLE:
-	case DFUSIM_DFU_ERROR:
+	case DFU_STATE_APP_IDLE:
+	case DFU_STATE_APP_DETACH:
+	case DFU_STATE_IDLE:
+	case DFU_STATE_DNLOAD_IDLE:
+	case DFU_STATE_MANIFEST_WAIT_RESET:
+	case DFU_STATE_UPLOAD_IDLE:
+	case DFU_STATE_ERROR:
 		break;
 	}
 	reply->len = put_status(data, wlen, sim->status, 0, sim->state);
@@ -438,16 +431,16 @@ static void req_dnload(struct dfusim *sim, const struct dfusim_setup *s, const u
 	next.block = s->w_value;
 	next.len = len;
 	if (len > c->transfer_size ||
-	    (sim->state != DFUSIM_DFU_IDLE && sim->state != DFUSIM_DNLOAD_IDLE) ||
-	    (len == 0 && !c->dfuse && sim->state != DFUSIM_DNLOAD_IDLE)) {
-		stall_error(sim, reply, DFUSIM_ERR_STALLEDPKT);
+	    (sim->state != DFU_STATE_IDLE && sim->state != DFU_STATE_DNLOAD_IDLE) ||
+	    (len == 0 && !c->dfuse && sim->state != DFU_STATE_DNLOAD_IDLE)) {
+		stall_error(sim, reply, DFU_STATUS_ERR_STALLEDPKT);
 		return;
 	}
 	if (len == 0) {
 		next.kind = DFUSIM_OP_LEAVE;
 	} else if (!c->dfuse) {
 		next.kind = DFUSIM_OP_WRITE;
-		if (sim->state == DFUSIM_DFU_IDLE) {
+		if (sim->state == DFU_STATE_IDLE) {
 			sim->plain_offset = 0;
 			sim->plain_erased = false;
 		}
@@ -456,24 +449,24 @@ static void req_dnload(struct dfusim *sim, const struct dfusim_setup *s, const u
 		uint32_t a = len == 5 ? (uint32_t)data[1] | (uint32_t)data[2] << 8 |
 				       (uint32_t)data[3] << 16 | (uint32_t)data[4] << 24 : 0;
 
-		if (len == 5 && data[0] == DFUSIM_CMD_SET_ADDRESS) {
+		if (len == 5 && data[0] == DFUSE_CMD_SET_ADDRESS) {
 			next.kind = DFUSIM_OP_SET_ADDRESS;
-		} else if (len == 5 && data[0] == DFUSIM_CMD_ERASE) {
+		} else if (len == 5 && data[0] == DFUSE_CMD_ERASE) {
 			next.kind = DFUSIM_OP_ERASE;
-		} else if (len == 1 && data[0] == DFUSIM_CMD_ERASE) {
+		} else if (len == 1 && data[0] == DFUSE_CMD_ERASE) {
 			next.kind = DFUSIM_OP_MASS_ERASE;
-		} else if (len == 1 && data[0] == DFUSIM_CMD_READ_UNPROTECT) {
+		} else if (len == 1 && data[0] == DFUSE_CMD_READ_UNPROTECT) {
 			next.kind = DFUSIM_OP_UNPROTECT;
-		} else if (len == 1 && data[0] == DFUSIM_CMD_GET_COMMANDS) {
+		} else if (len == 1 && data[0] == DFUSE_CMD_GET) {
 			next.kind = DFUSIM_OP_GET_COMMANDS;
 		} else {
-			stall_error(sim, reply, DFUSIM_ERR_STALLEDPKT);
+			stall_error(sim, reply, DFU_STATUS_ERR_STALLEDPKT);
 			note(nt, "STALL dfuERROR errSTALLEDPKT (unknown command)");
 			return;
 		}
 		next.addr = a;
 	} else if (s->w_value == 1) {
-		stall_error(sim, reply, DFUSIM_ERR_STALLEDPKT);
+		stall_error(sim, reply, DFU_STATUS_ERR_STALLEDPKT);
 		return;
 	} else {
 		next.addr = sim_block_addr(sim, s->w_value);
@@ -484,7 +477,7 @@ static void req_dnload(struct dfusim *sim, const struct dfusim_setup *s, const u
 	if (len)
 		memcpy(sim->opbuf, data, len);
 	sim->stats.bytes_down += len;
-	sim->state = len ? DFUSIM_DNLOAD_SYNC : DFUSIM_MANIFEST_SYNC;
+	sim->state = len ? DFU_STATE_DNLOAD_SYNC : DFU_STATE_MANIFEST_SYNC;
 }
 
 /* UPLOAD: DfuSe block 0 lists the commands (AN3156 6.2), blocks >= 2
@@ -492,20 +485,20 @@ static void req_dnload(struct dfusim *sim, const struct dfusim_setup *s, const u
 static void req_upload(struct dfusim *sim, const struct dfusim_setup *s, uint8_t *data,
 		       size_t wlen, struct dfusim_reply *reply, struct outcome_note *nt)
 {
-	static const uint8_t commands[] = { DFUSIM_CMD_GET_COMMANDS, DFUSIM_CMD_SET_ADDRESS,
-					    DFUSIM_CMD_ERASE, DFUSIM_CMD_READ_UNPROTECT };
+	static const uint8_t commands[] = { DFUSE_CMD_GET, DFUSE_CMD_SET_ADDRESS,
+					    DFUSE_CMD_ERASE, DFUSE_CMD_READ_UNPROTECT };
 	const struct dfusim_chip *c = sim->chip;
-	enum dfusim_status status = DFUSIM_OK;
+	enum dfu_status_code status = DFU_STATUS_OK;
 	struct dfusim_fault *f;
 	int n;
 
-	if (s->w_length > c->transfer_size || !(c->attributes & 0x02) ||
-	    (sim->state != DFUSIM_DFU_IDLE && sim->state != DFUSIM_UPLOAD_IDLE) ||
+	if (s->w_length > c->transfer_size || !(c->attributes & DFU_ATTR_CAN_UPLOAD) ||
+	    (sim->state != DFU_STATE_IDLE && sim->state != DFU_STATE_UPLOAD_IDLE) ||
 	    (c->dfuse && s->w_value == 1)) {
-		stall_error(sim, reply, DFUSIM_ERR_STALLEDPKT);
+		stall_error(sim, reply, DFU_STATUS_ERR_STALLEDPKT);
 		return;
 	}
-	if (!c->dfuse && sim->state == DFUSIM_DFU_IDLE)
+	if (!c->dfuse && sim->state == DFU_STATE_IDLE)
 		sim->plain_offset = 0;
 	if (c->dfuse && s->w_value == 0) {
 		n = (int)(wlen < sizeof(commands) ? wlen : sizeof(commands));
@@ -530,7 +523,7 @@ static void req_upload(struct dfusim *sim, const struct dfusim_setup *s, uint8_t
 	}
 	reply->len = (size_t)n;
 	sim->stats.bytes_up += (uint64_t)n;
-	sim->state = (size_t)n < s->w_length ? DFUSIM_DFU_IDLE : DFUSIM_UPLOAD_IDLE;
+	sim->state = (size_t)n < s->w_length ? DFU_STATE_IDLE : DFU_STATE_UPLOAD_IDLE;
 	note(nt, "%d bytes", n);
 }
 
@@ -539,73 +532,73 @@ static void dfu_request(struct dfusim *sim, const struct dfusim_setup *s, uint8_
 			size_t wlen, uint64_t now, struct dfusim_reply *reply,
 			struct outcome_note *nt)
 {
-	bool in = s->bm_request_type & 0x80;
+	bool in = s->bm_request_type & DFU_USB_DIR_IN;
 	bool dfuse = sim->chip->dfuse;
-	enum dfusim_state st = sim->state;
+	enum dfu_state st = sim->state;
 
 	if (sim->fresh) {
 		sim->fresh = false;
 		if (sim->quirk[DFUSIM_Q_FIRST_STATUS_ERRFIRMWARE]) {
-			sim->state = DFUSIM_DFU_ERROR;
-			sim->status = DFUSIM_ERR_FIRMWARE;
+			sim->state = DFU_STATE_ERROR;
+			sim->status = DFU_STATUS_ERR_FIRMWARE;
 			st = sim->state;
 		}
 	}
 	switch (s->b_request) {
-	case DFUSIM_REQ_GETSTATUS:
-		if (!in || s->w_length < 6)
+	case DFU_REQ_GETSTATUS:
+		if (!in || s->w_length < DFU_STATUS_LEN)
 			break;
 		req_getstatus(sim, data, wlen, now, reply, nt);
 		return;
-	case DFUSIM_REQ_GETSTATE:
-		if (!in || s->w_length < 1 || wlen < 1 || st == DFUSIM_DNBUSY || st == DFUSIM_MANIFEST ||
-		    st == DFUSIM_MANIFEST_WAIT_RESET)
+	case DFU_REQ_GETSTATE:
+		if (!in || s->w_length < 1 || wlen < 1 || st == DFU_STATE_DNBUSY || st == DFU_STATE_MANIFEST ||
+		    st == DFU_STATE_MANIFEST_WAIT_RESET)
 			break;
 		data[0] = (uint8_t)st;
 		reply->len = 1;
 		note(nt, "%s", sim_state_name(st));
 		return;
-	case DFUSIM_REQ_CLRSTATUS:
+	case DFU_REQ_CLRSTATUS:
 		if (in || s->w_length)
 			break;
-		if (st == DFUSIM_DNBUSY && sim->op.stuck) {
+		if (st == DFU_STATE_DNBUSY && sim->op.stuck) {
 			/* H7 rev V: the first CLRSTATUS leaves dfuERROR with
 			 * errUNKNOWN; the next one clears it as usual. */
 			sim->op.stuck = false;
-			sim->state = DFUSIM_DFU_ERROR;
-			sim->status = DFUSIM_ERR_UNKNOWN;
+			sim->state = DFU_STATE_ERROR;
+			sim->status = DFU_STATUS_ERR_UNKNOWN;
 			note(nt, "ACK dfuERROR errUNKNOWN (h7-stuck-busy)");
 			return;
 		}
-		if (st != DFUSIM_DFU_ERROR)
+		if (st != DFU_STATE_ERROR)
 			break;
-		sim->state = DFUSIM_DFU_IDLE;
-		sim->status = DFUSIM_OK;
+		sim->state = DFU_STATE_IDLE;
+		sim->status = DFU_STATUS_OK;
 		note(nt, "ACK dfuIDLE");
 		return;
-	case DFUSIM_REQ_ABORT:
+	case DFU_REQ_ABORT:
 		if (in || s->w_length)
 			break;
-		if (st == DFUSIM_DFU_IDLE || st == DFUSIM_DNLOAD_IDLE || st == DFUSIM_UPLOAD_IDLE ||
-		    (dfuse && (st == DFUSIM_DNLOAD_SYNC || st == DFUSIM_MANIFEST_SYNC))) {
-			sim->state = DFUSIM_DFU_IDLE;
-			sim->status = DFUSIM_OK;
+		if (st == DFU_STATE_IDLE || st == DFU_STATE_DNLOAD_IDLE || st == DFU_STATE_UPLOAD_IDLE ||
+		    (dfuse && (st == DFU_STATE_DNLOAD_SYNC || st == DFU_STATE_MANIFEST_SYNC))) {
+			sim->state = DFU_STATE_IDLE;
+			sim->status = DFU_STATUS_OK;
 			note(nt, "ACK dfuIDLE");
 			return;
 		}
 		break;
-	case DFUSIM_REQ_DETACH:
+	case DFU_REQ_DETACH:
 		if (in || s->w_length || !dfuse)
 			break;
-		if (st == DFUSIM_DFU_IDLE || st == DFUSIM_DNLOAD_SYNC || st == DFUSIM_DNLOAD_IDLE ||
-		    st == DFUSIM_MANIFEST_SYNC || st == DFUSIM_UPLOAD_IDLE) {
-			sim->state = DFUSIM_DFU_IDLE;
+		if (st == DFU_STATE_IDLE || st == DFU_STATE_DNLOAD_SYNC || st == DFU_STATE_DNLOAD_IDLE ||
+		    st == DFU_STATE_MANIFEST_SYNC || st == DFU_STATE_UPLOAD_IDLE) {
+			sim->state = DFU_STATE_IDLE;
 			schedule(sim, reply, DFUSIM_EV_RESET_TO_DFU, now);
 			note(nt, "ACK");
 			return;
 		}
 		break;
-	case DFUSIM_REQ_DNLOAD:
+	case DFU_REQ_DNLOAD:
 		if (in)
 			break;
 		req_dnload(sim, s, data, reply, nt);
@@ -615,7 +608,7 @@ static void dfu_request(struct dfusim *sim, const struct dfusim_setup *s, uint8_
 			note(nt, "STALL %s %s", sim_state_name(sim->state),
 			     sim_status_name(sim->status));
 		return;
-	case DFUSIM_REQ_UPLOAD:
+	case DFU_REQ_UPLOAD:
 		if (!in)
 			break;
 		req_upload(sim, s, data, wlen, reply, nt);
@@ -624,7 +617,7 @@ static void dfu_request(struct dfusim *sim, const struct dfusim_setup *s, uint8_
 			     sim_status_name(sim->status));
 		return;
 	}
-	stall_error(sim, reply, DFUSIM_ERR_STALLEDPKT);
+	stall_error(sim, reply, DFU_STATUS_ERR_STALLEDPKT);
 	note(nt, "STALL %s %s", sim_state_name(sim->state), sim_status_name(sim->status));
 }
 
@@ -632,15 +625,16 @@ static void dfu_request(struct dfusim *sim, const struct dfusim_setup *s, uint8_
 static void app_class_request(struct dfusim *sim, const struct dfusim_setup *s, uint8_t *data,
 			      size_t wlen, struct dfusim_reply *reply, struct outcome_note *nt)
 {
-	if (s->bm_request_type == 0x21 && s->b_request == CDC_SET_LINE_CODING &&
+	/* CDC class requests to an interface have DFU's request types. */
+	if (s->bm_request_type == DFU_RT_OUT && s->b_request == CDC_SET_LINE_CODING &&
 	    s->w_length == 7) {
 		memcpy(sim->line_coding, data, 7);
 		note(nt, "ACK");
-	} else if (s->bm_request_type == 0xa1 && s->b_request == CDC_GET_LINE_CODING) {
+	} else if (s->bm_request_type == DFU_RT_IN && s->b_request == CDC_GET_LINE_CODING) {
 		reply->len = wlen < 7 ? wlen : 7;
 		memcpy(data, sim->line_coding, reply->len);
 		note(nt, "%zu bytes", reply->len);
-	} else if (s->bm_request_type == 0x21 && s->b_request == CDC_SET_CONTROL_LINE_STATE) {
+	} else if (s->bm_request_type == DFU_RT_OUT && s->b_request == CDC_SET_CONTROL_LINE_STATE) {
 		note(nt, "ACK");
 	} else {
 		reply->outcome = DFUSIM_STALL;
@@ -652,10 +646,10 @@ static void app_class_request(struct dfusim *sim, const struct dfusim_setup *s, 
 static const char *desc_name(uint8_t type)
 {
 	switch (type) {
-	case 1: return "DEVICE";
-	case 2: return "CONFIG";
-	case 3: return "STRING";
-	case 0x21: return "DFU";
+	case DFU_USB_DT_DEVICE: return "DEVICE";
+	case DFU_USB_DT_CONFIG: return "CONFIG";
+	case DFU_USB_DT_STRING: return "STRING";
+	case DFU_USB_DT_DFU_FUNCTIONAL: return "DFU";
 	default: return "OTHER";
 	}
 }
@@ -669,8 +663,8 @@ static void std_request(struct dfusim *sim, const struct dfusim_setup *s, uint8_
 	int n;
 
 	switch (s->b_request) {
-	case STD_GET_DESCRIPTOR:
-		if (rt != 0x80 && rt != 0x81)
+	case DFU_USB_REQ_GET_DESCRIPTOR:
+		if (rt != DFU_RT_STD_IN && rt != (DFU_RT_STD_IN | DFU_USB_RECIP_INTERFACE))
 			break;
 		n = sim_get_descriptor(sim, (uint8_t)(s->w_value >> 8), (uint8_t)s->w_value,
 				       s->w_index, data, wlen);
@@ -679,51 +673,51 @@ static void std_request(struct dfusim *sim, const struct dfusim_setup *s, uint8_
 		reply->len = (size_t)n;
 		note(nt, "%d bytes", n);
 		return;
-	case STD_GET_STATUS:
-		if (!(rt & 0x80) || (rt & 0x1f) > 2)
+	case DFU_USB_REQ_GET_STATUS:
+		if (!(rt & DFU_USB_DIR_IN) || (rt & DFU_USB_RECIP_MASK) > DFU_USB_RECIP_ENDPOINT)
 			break;
 		{
-			uint8_t st[2] = { (rt & 0x1f) == 0 && !sim->app_mode ? 0x01 : 0x00, 0 };
+			uint8_t st[2] = { (rt & DFU_USB_RECIP_MASK) == DFU_USB_RECIP_DEVICE && !sim->app_mode ? 0x01 : 0x00, 0 };
 
 			reply->len = wlen < 2 ? wlen : 2;
 			memcpy(data, st, reply->len);
 		}
 		note(nt, "%zu bytes", reply->len);
 		return;
-	case STD_GET_CONFIGURATION:
-		if (rt != 0x80 || wlen < 1)
+	case DFU_USB_REQ_GET_CONFIGURATION:
+		if (rt != DFU_RT_STD_IN || wlen < 1)
 			break;
 		data[0] = sim->configuration;
 		reply->len = 1;
 		note(nt, "1 bytes");
 		return;
-	case STD_SET_CONFIGURATION:
+	case DFU_USB_REQ_SET_CONFIGURATION:
 		if (rt != 0x00 || dfusim_set_configuration(sim, (uint8_t)s->w_value, now))
 			break;
 		note(nt, "ACK");
 		return;
-	case STD_GET_INTERFACE:
-		if (rt != 0x81 || wlen < 1 || s->w_index > (sim->app_mode ? 1 : 0))
+	case DFU_USB_REQ_GET_INTERFACE:
+		if (rt != (DFU_RT_STD_IN | DFU_USB_RECIP_INTERFACE) || wlen < 1 || s->w_index > (sim->app_mode ? 1 : 0))
 			break;
 		data[0] = sim->app_mode ? 0 : sim->alt;
 		reply->len = 1;
 		note(nt, "1 bytes");
 		return;
-	case STD_SET_INTERFACE:
+	case DFU_USB_REQ_SET_INTERFACE:
 		if (rt != 0x01 || dfusim_set_interface(sim, (uint8_t)s->w_index,
 						       (uint8_t)s->w_value, now))
 			break;
 		note(nt, "ACK");
 		return;
-	case STD_SET_ADDRESS:
+	case DFU_USB_REQ_SET_ADDRESS:
 		if (rt != 0x00)
 			break;
 		note(nt, "ACK");
 		return;
-	case STD_CLEAR_FEATURE:
-	case STD_SET_FEATURE:
+	case DFU_USB_REQ_CLEAR_FEATURE:
+	case DFU_USB_REQ_SET_FEATURE:
 		/* ENDPOINT_HALT on endpoint 0 is the only feature there is. */
-		if (rt != 0x02 || s->w_value != 0 || (s->w_index & 0x7f) != 0)
+		if (rt != DFU_USB_RECIP_ENDPOINT || s->w_value != 0 || (s->w_index & 0x7f) != 0)
 			break;
 		note(nt, "ACK");
 		return;
@@ -739,39 +733,39 @@ static uint32_t classify(const struct dfusim *sim, const struct dfusim_setup *s,
 	uint32_t k = KIND(CONTROL);
 	bool have = s->w_length == 0 || (data && cap >= s->w_length);
 
-	if ((s->bm_request_type & 0x60) == 0x00)
-		return k | (s->b_request == STD_GET_DESCRIPTOR ? KIND(DESCRIPTOR) : KIND(STANDARD));
-	if ((s->bm_request_type & 0x60) != 0x20 || sim->app_mode)
+	if ((s->bm_request_type & DFU_USB_TYPE_MASK) == DFU_USB_TYPE_STANDARD)
+		return k | (s->b_request == DFU_USB_REQ_GET_DESCRIPTOR ? KIND(DESCRIPTOR) : KIND(STANDARD));
+	if ((s->bm_request_type & DFU_USB_TYPE_MASK) != DFU_USB_TYPE_CLASS || sim->app_mode)
 		return k;
 	switch (s->b_request) {
-	case DFUSIM_REQ_DETACH: return k | KIND(DETACH);
-	case DFUSIM_REQ_GETSTATUS: return k | KIND(GETSTATUS);
-	case DFUSIM_REQ_CLRSTATUS: return k | KIND(CLRSTATUS);
-	case DFUSIM_REQ_GETSTATE: return k | KIND(GETSTATE);
-	case DFUSIM_REQ_ABORT: return k | KIND(ABORT);
-	case DFUSIM_REQ_UPLOAD:
+	case DFU_REQ_DETACH: return k | KIND(DETACH);
+	case DFU_REQ_GETSTATUS: return k | KIND(GETSTATUS);
+	case DFU_REQ_CLRSTATUS: return k | KIND(CLRSTATUS);
+	case DFU_REQ_GETSTATE: return k | KIND(GETSTATE);
+	case DFU_REQ_ABORT: return k | KIND(ABORT);
+	case DFU_REQ_UPLOAD:
 		k |= KIND(UPLOAD);
-		if (!sim->chip->dfuse || s->w_value >= 2)
+		if (!sim->chip->dfuse || s->w_value >= DFUSE_FIRST_BLOCK)
 			k |= KIND(READ);
 		return k;
-	case DFUSIM_REQ_DNLOAD:
+	case DFU_REQ_DNLOAD:
 		k |= KIND(DNLOAD);
 		if (s->w_length == 0)
 			return k | KIND(LEAVE);
 		if (!sim->chip->dfuse)
 			return k | KIND(WRITE);
-		if (s->w_value >= 2)
+		if (s->w_value >= DFUSE_FIRST_BLOCK)
 			return k | (sim->alt < sim->chip->nalts &&
 				    sim->chip->alt_mem[sim->alt] == DFUSIM_MEM_OPTION ?
 				    KIND(OPTIONBYTES) : KIND(WRITE));
 		if (s->w_value == 0 && have) {
-			if (data[0] == DFUSIM_CMD_SET_ADDRESS && s->w_length == 5)
+			if (data[0] == DFUSE_CMD_SET_ADDRESS && s->w_length == 5)
 				return k | KIND(SETADDR);
-			if (data[0] == DFUSIM_CMD_ERASE && s->w_length == 5)
+			if (data[0] == DFUSE_CMD_ERASE && s->w_length == 5)
 				return k | KIND(ERASE);
-			if (data[0] == DFUSIM_CMD_ERASE && s->w_length == 1)
+			if (data[0] == DFUSE_CMD_ERASE && s->w_length == 1)
 				return k | KIND(MASSERASE);
-			if (data[0] == DFUSIM_CMD_READ_UNPROTECT && s->w_length == 1)
+			if (data[0] == DFUSE_CMD_READ_UNPROTECT && s->w_length == 1)
 				return k | KIND(UNPROTECT);
 		}
 		return k;
@@ -787,17 +781,17 @@ static void describe(const struct dfusim *sim, const struct dfusim_setup *s,
 					     "CLRSTATUS", "GETSTATE", "ABORT" };
 	bool have = s->w_length == 0 || (data && cap >= s->w_length);
 
-	if ((s->bm_request_type & 0x60) == 0x00) {
+	if ((s->bm_request_type & DFU_USB_TYPE_MASK) == DFU_USB_TYPE_STANDARD) {
 		switch (s->b_request) {
-		case STD_GET_DESCRIPTOR:
+		case DFU_USB_REQ_GET_DESCRIPTOR:
 			snprintf(buf, bufcap, "GET_DESCRIPTOR %s %u len=%u",
 				 desc_name((uint8_t)(s->w_value >> 8)), s->w_value & 0xff,
 				 s->w_length);
 			return;
-		case STD_SET_CONFIGURATION:
+		case DFU_USB_REQ_SET_CONFIGURATION:
 			snprintf(buf, bufcap, "SET_CONFIGURATION %u", s->w_value);
 			return;
-		case STD_SET_INTERFACE:
+		case DFU_USB_REQ_SET_INTERFACE:
 			snprintf(buf, bufcap, "SET_INTERFACE %u alt=%u", s->w_index, s->w_value);
 			return;
 		default:
@@ -806,13 +800,13 @@ static void describe(const struct dfusim *sim, const struct dfusim_setup *s,
 			return;
 		}
 	}
-	if ((s->bm_request_type & 0x60) != 0x20 || s->b_request >= DFUSIM_ARRAY_SIZE(names) ||
+	if ((s->bm_request_type & DFU_USB_TYPE_MASK) != DFU_USB_TYPE_CLASS || s->b_request >= DFUSIM_ARRAY_SIZE(names) ||
 	    sim->app_mode) {
 		snprintf(buf, bufcap, "REQUEST type=0x%02x req=%u value=0x%04x len=%u",
 			 s->bm_request_type, s->b_request, s->w_value, s->w_length);
 		return;
 	}
-	if (s->b_request == DFUSIM_REQ_DNLOAD && sim->chip->dfuse && s->w_value == 0 && have &&
+	if (s->b_request == DFU_REQ_DNLOAD && sim->chip->dfuse && s->w_value == 0 && have &&
 	    s->w_length >= 1) {
 		const char *cmd = "UNKNOWN";
 		uint32_t a = 0;
@@ -820,15 +814,15 @@ static void describe(const struct dfusim *sim, const struct dfusim_setup *s,
 		if (s->w_length == 5)
 			a = (uint32_t)data[1] | (uint32_t)data[2] << 8 | (uint32_t)data[3] << 16 |
 			    (uint32_t)data[4] << 24;
-		if (data[0] == DFUSIM_CMD_SET_ADDRESS && s->w_length == 5)
+		if (data[0] == DFUSE_CMD_SET_ADDRESS && s->w_length == 5)
 			cmd = "SET_ADDRESS";
-		else if (data[0] == DFUSIM_CMD_ERASE && s->w_length == 5)
+		else if (data[0] == DFUSE_CMD_ERASE && s->w_length == 5)
 			cmd = "ERASE";
-		else if (data[0] == DFUSIM_CMD_ERASE && s->w_length == 1)
+		else if (data[0] == DFUSE_CMD_ERASE && s->w_length == 1)
 			cmd = "MASS_ERASE";
-		else if (data[0] == DFUSIM_CMD_READ_UNPROTECT && s->w_length == 1)
+		else if (data[0] == DFUSE_CMD_READ_UNPROTECT && s->w_length == 1)
 			cmd = "READ_UNPROTECT";
-		else if (data[0] == DFUSIM_CMD_GET_COMMANDS && s->w_length == 1)
+		else if (data[0] == DFUSE_CMD_GET && s->w_length == 1)
 			cmd = "GET_COMMANDS";
 		if (s->w_length == 5)
 			snprintf(buf, bufcap, "DNLOAD block=0 len=5 cmd=%s 0x%08x", cmd, (unsigned)a);
@@ -836,9 +830,9 @@ static void describe(const struct dfusim *sim, const struct dfusim_setup *s,
 			snprintf(buf, bufcap, "DNLOAD block=0 len=%u cmd=%s", s->w_length, cmd);
 		return;
 	}
-	if (s->b_request == DFUSIM_REQ_DNLOAD || s->b_request == DFUSIM_REQ_UPLOAD)
+	if (s->b_request == DFU_REQ_DNLOAD || s->b_request == DFU_REQ_UPLOAD)
 		snprintf(buf, bufcap, "%s block=%u len=%u%s", names[s->b_request], s->w_value,
-			 s->w_length, s->w_length == 0 && s->b_request == DFUSIM_REQ_DNLOAD ?
+			 s->w_length, s->w_length == 0 && s->b_request == DFU_REQ_DNLOAD ?
 			 " (leave)" : "");
 	else
 		snprintf(buf, bufcap, "%s", names[s->b_request]);
@@ -850,8 +844,8 @@ static bool fault_now(struct dfusim *sim, struct dfusim_fault *f, const struct d
 		      uint8_t *data, size_t wlen, uint64_t now, struct dfusim_reply *reply,
 		      struct outcome_note *nt)
 {
-	bool class = (s->bm_request_type & 0x60) == 0x20 && !sim->app_mode;
-	bool dnload = class && s->b_request == DFUSIM_REQ_DNLOAD;
+	bool class = (s->bm_request_type & DFU_USB_TYPE_MASK) == DFU_USB_TYPE_CLASS && !sim->app_mode;
+	bool dnload = class && s->b_request == DFU_REQ_DNLOAD;
 
 	switch (f->action) {
 	case DFUSIM_FA_DISCONNECT:
@@ -863,7 +857,7 @@ static bool fault_now(struct dfusim *sim, struct dfusim_fault *f, const struct d
 	case DFUSIM_FA_STALL:
 		reply->outcome = DFUSIM_STALL;
 		if (class)
-			stall_error(sim, reply, DFUSIM_ERR_STALLEDPKT);
+			stall_error(sim, reply, DFU_STATUS_ERR_STALLEDPKT);
 		note(nt, "STALL fault=%s", f->spec);
 		return true;
 	case DFUSIM_FA_TIMEOUT:
@@ -881,11 +875,11 @@ static bool fault_now(struct dfusim *sim, struct dfusim_fault *f, const struct d
 	case DFUSIM_FA_STATUS:
 		if (dnload)
 			return false;
-		if (class && s->b_request == DFUSIM_REQ_GETSTATUS && (s->bm_request_type & 0x80) &&
-		    s->w_length >= 6) {
-			sim->state = DFUSIM_DFU_ERROR;
+		if (class && s->b_request == DFU_REQ_GETSTATUS && (s->bm_request_type & DFU_USB_DIR_IN) &&
+		    s->w_length >= DFU_STATUS_LEN) {
+			sim->state = DFU_STATE_ERROR;
 			sim->status = f->status;
-			reply->len = put_status(data, wlen, f->status, 0, DFUSIM_DFU_ERROR);
+			reply->len = put_status(data, wlen, f->status, 0, DFU_STATE_ERROR);
 			note(nt, "%s dfuERROR poll=0ms fault=%s", sim_status_name(f->status), f->spec);
 			return true;
 		}
@@ -969,7 +963,7 @@ void dfusim_control(struct dfusim *sim, const struct dfusim_setup *setup,
 		data = &scratch;
 		cap = 0;
 	}
-	in = setup->bm_request_type & 0x80;
+	in = setup->bm_request_type & DFU_USB_DIR_IN;
 	wlen = setup->w_length < cap ? setup->w_length : cap;
 	req[0] = '\0';
 	if (sim->log_fn)  /* the line costs more than the request */
@@ -977,7 +971,7 @@ void dfusim_control(struct dfusim *sim, const struct dfusim_setup *setup,
 	kinds = classify(sim, setup, data, cap);
 
 	if (sim->off_bus || (sim->pending != DFUSIM_EV_NONE && now_us >= sim->pending_at) ||
-	    (sim->chip->dfuse && sim->state == DFUSIM_MANIFEST && !sim->app_mode)) {
+	    (sim->chip->dfuse && sim->state == DFU_STATE_MANIFEST && !sim->app_mode)) {
 		/* (A DfuSe ROM in dfuMANIFEST is already resetting.) */
 		/* Gone, or going: say again which event takes it away, so a
 		 * front end that has not acted on it yet still can. */
@@ -1000,21 +994,21 @@ void dfusim_control(struct dfusim *sim, const struct dfusim_setup *setup,
 		/* The host promised data it did not give: a broken OUT
 		 * transfer, which the device cannot accept. */
 		reply->outcome = DFUSIM_STALL;
-		if ((setup->bm_request_type & 0x60) == 0x20 && !sim->app_mode)
-			stall_error(sim, reply, DFUSIM_ERR_STALLEDPKT);
+		if ((setup->bm_request_type & DFU_USB_TYPE_MASK) == DFU_USB_TYPE_CLASS && !sim->app_mode)
+			stall_error(sim, reply, DFU_STATUS_ERR_STALLEDPKT);
 		note(&nt, "STALL (short data)");
 		goto done;
 	}
-	if ((setup->bm_request_type & 0x60) == 0x00) {
+	if ((setup->bm_request_type & DFU_USB_TYPE_MASK) == DFU_USB_TYPE_STANDARD) {
 		std_request(sim, setup, data, wlen, now_us, reply, &nt);
-	} else if ((setup->bm_request_type & 0x60) == 0x20 &&
-		   (setup->bm_request_type & 0x1f) == 0x01 && sim->app_mode) {
+	} else if ((setup->bm_request_type & DFU_USB_TYPE_MASK) == DFU_USB_TYPE_CLASS &&
+		   (setup->bm_request_type & DFU_USB_RECIP_MASK) == DFU_USB_RECIP_INTERFACE && sim->app_mode) {
 		app_class_request(sim, setup, data, wlen, reply, &nt);
-	} else if ((setup->bm_request_type & 0x60) == 0x20 &&
-		   (setup->bm_request_type & 0x1f) == 0x01 && setup->w_index == 0 &&
+	} else if ((setup->bm_request_type & DFU_USB_TYPE_MASK) == DFU_USB_TYPE_CLASS &&
+		   (setup->bm_request_type & DFU_USB_RECIP_MASK) == DFU_USB_RECIP_INTERFACE && setup->w_index == 0 &&
 		   sim->configuration) {
 		dfu_request(sim, setup, data, wlen, now_us, reply, &nt);
-		if (reply->outcome == DFUSIM_ACK && setup->b_request == DFUSIM_REQ_DNLOAD &&
+		if (reply->outcome == DFUSIM_ACK && setup->b_request == DFU_REQ_DNLOAD &&
 		    !in && sim->chip->dfuse) {
 			uint32_t lo, hi;
 			struct dfusim_fault *af = NULL;
@@ -1025,7 +1019,7 @@ void dfusim_control(struct dfusim *sim, const struct dfusim_setup *setup,
 				goto done;
 			sim->op.fault = af;
 		}
-		if (reply->outcome == DFUSIM_ACK && setup->b_request == DFUSIM_REQ_DNLOAD && f &&
+		if (reply->outcome == DFUSIM_ACK && setup->b_request == DFU_REQ_DNLOAD && f &&
 		    !sim->op.fault)
 			sim->op.fault = f;
 	} else {
@@ -1100,8 +1094,8 @@ enum dfusim_bus_event dfusim_bus_reset(struct dfusim *sim, uint64_t now_us)
 		sim_log(sim, "USB_RESET -> ACK");
 		return DFUSIM_EV_NONE;
 	}
-	if (sim->state == DFUSIM_MANIFEST_WAIT_RESET ||
-	    (sim->state == DFUSIM_MANIFEST && !sim->chip->dfuse)) {
+	if (sim->state == DFU_STATE_MANIFEST_WAIT_RESET ||
+	    (sim->state == DFU_STATE_MANIFEST && !sim->chip->dfuse)) {
 		sim->pending = DFUSIM_EV_RUN_APP;
 		sim->pending_at = now_us;
 		sim->pending_back = now_us + sim_scaled_us(sim, sim->chip->t.app_boot_us);
@@ -1110,8 +1104,8 @@ enum dfusim_bus_event dfusim_bus_reset(struct dfusim *sim, uint64_t now_us)
 		return DFUSIM_EV_RUN_APP;
 	}
 	/* The ROM stays in DFU mode; its USB stack starts afresh. */
-	sim->state = DFUSIM_DFU_IDLE;
-	sim->status = DFUSIM_OK;
+	sim->state = DFU_STATE_IDLE;
+	sim->status = DFU_STATUS_OK;
 	sim->alt = 0;
 	sim_log(sim, "USB_RESET -> ACK dfuIDLE");
 	return DFUSIM_EV_NONE;

@@ -14,7 +14,7 @@
  * keep the unscaled "model time" too.
  *
  * The simulator never links with libdfuflash's internals; it shares only the
- * wire definitions of DFU 1.1 / DfuSe.
+ * wire definitions of DFU 1.1 / DfuSe (include/dfu_wire.h).
  */
 #ifndef DFUSIM_H
 #define DFUSIM_H

@@ -151,7 +151,7 @@ int sim_fault_parse(const char *spec, struct dfusim_fault *out, char *err, size_
 			return -1;
 		}
 		f.action = DFUSIM_FA_STATUS;
-		f.status = (enum dfusim_status)st;
+		f.status = (enum dfu_status_code)st;
 	} else {
 		snprintf(err, errcap, "fault '%s': unknown action (disconnect, stall, timeout, "
 			 "status=ERR, powerloss, misdirect)", spec);

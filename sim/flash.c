@@ -34,13 +34,14 @@
 #include <string.h>
 #include <strings.h>
 
-/* How many sectors a map has. */
-size_t sim_map_count(const struct dfusim_map *map)
+/* One past the highest sector number of a map: its sector count plus the
+ * numbers it skips. */
+size_t sim_map_end(const struct dfusim_map *map)
 {
 	size_t i, n = 0;
 
 	for (i = 0; i < map->nruns; i++)
-		n += map->runs[i].count;
+		n += (size_t)map->runs[i].skip + map->runs[i].count;
 	return n;
 }
 
@@ -55,6 +56,7 @@ int sim_map_sector(const struct dfusim_map *map, uint32_t base, uint32_t addr,
 	for (i = 0; i < map->nruns; i++) {
 		uint16_t k;
 
+		n += map->runs[i].skip;
 		for (k = 0; k < map->runs[i].count; k++, n++) {
 			if (addr >= at && addr < at + map->runs[i].size) {
 				*start = (uint32_t)at;
@@ -67,7 +69,8 @@ int sim_map_sector(const struct dfusim_map *map, uint32_t base, uint32_t addr,
 	return -1;
 }
 
-/* Start and size of sector number n; -1 if the map has no such sector. */
+/* Start and size of sector number n; -1 if the map has no such sector
+ * (past the end, or a number the map skips). */
 int sim_map_nth(const struct dfusim_map *map, uint32_t base, int n,
 		uint32_t *start, uint32_t *size)
 {
@@ -78,6 +81,9 @@ int sim_map_nth(const struct dfusim_map *map, uint32_t base, int n,
 	if (n < 0)
 		return -1;
 	for (i = 0; i < map->nruns; i++) {
+		k += map->runs[i].skip;
+		if (n < k)
+			return -1;
 		if (n < k + map->runs[i].count) {
 			*start = (uint32_t)(at + (uint64_t)(n - k) * map->runs[i].size);
 			*size = map->runs[i].size;
@@ -101,6 +107,29 @@ bool sim_dual_bank(const struct dfusim *sim)
 const struct dfusim_map *sim_true_map(const struct dfusim *sim)
 {
 	return sim_dual_bank(sim) ? &sim->chip->map_dual : &sim->chip->map_single;
+}
+
+/* How the F7 flash controller reads FLASH_CR.SNB (RM0410; ST's HAL
+ * FLASH_Erase_Sector): single bank, SNB is the sector number; dual bank,
+ * 0-11 are bank 1's sectors and bank 2's sectors 12-23 are written
+ * 0x10-0x1B (the HAL adds 4 above 11), so 0x0C-0x0F name nothing. A 1 MB
+ * part in dual-bank mode has only 0-7 and 12-19: SNB 8-11 name nothing
+ * either. Other families: SNB is the sector number. */
+int sim_snb_sector(const struct dfusim *sim, unsigned snb)
+{
+	const struct dfusim_map *map = sim_true_map(sim);
+	uint32_t start, size;
+	int n = (int)snb;
+
+	if (sim_dual_bank(sim)) {
+		if (snb >= 0x10)
+			n = (int)snb - 4;
+		else if (snb >= 12)
+			return -1;
+	}
+	if (snb > 0xFF || sim_map_nth(map, sim->chip->flash_base, n, &start, &size))
+		return -1;
+	return n;
 }
 
 /* Read protection level from the RDP byte: 0xAA level 0, 0xCC level 2,

@@ -49,7 +49,7 @@ uint64_t sim_transfer_us(const struct dfusim *sim, size_t len)
  * from the address pointer. */
 uint32_t sim_block_addr(const struct dfusim *sim, uint16_t block)
 {
-	return (uint32_t)(block - 2u) * sim->chip->transfer_size + sim->addr_ptr;
+	return (uint32_t)(block - DFUSE_FIRST_BLOCK) * sim->chip->transfer_size + sim->addr_ptr;
 }
 
 /* Model time to erase a sector of this size. */
@@ -89,9 +89,9 @@ static void op_set_address(struct dfusim *sim, struct dfusim_op *op, enum run_mo
 	op->model_us = sim->chip->t.set_address_us;
 	snprintf(op->what, sizeof(op->what), "SET_ADDRESS 0x%08x", (unsigned)op->addr);
 	if (flash_alt(sim) && sim_rdp_level(sim))
-		op->result = DFUSIM_ERR_VENDOR;
+		op->result = DFU_STATUS_ERR_VENDOR;
 	else if (!sim_mem_at(sim, sim->alt, op->addr, &avail))
-		op->result = DFUSIM_ERR_TARGET;
+		op->result = DFU_STATUS_ERR_TARGET;
 	else if (mode == RUN_FULL)
 		sim->addr_ptr = op->addr;
 }
@@ -102,50 +102,66 @@ static void op_erase(struct dfusim *sim, struct dfusim_op *op, enum run_mode mod
 {
 	const struct dfusim_chip *c = sim->chip;
 	const struct dfusim_map *map = sim_true_map(sim);
-	uint32_t start, size;
+	uint32_t start = 0, size = 0;
 	int n;
 	bool quirk = false;
 
 	op->poll_ms = c->t.poll_erase_ms;
 	snprintf(op->what, sizeof(op->what), "ERASE 0x%08x", (unsigned)op->addr);
 	if (!flash_alt(sim)) {
-		op->result = DFUSIM_ERR_TARGET;
+		op->result = DFU_STATUS_ERR_TARGET;
 		return;
 	}
 	if (sim_rdp_level(sim)) {
-		op->result = DFUSIM_ERR_VENDOR;
+		op->result = DFU_STATUS_ERR_VENDOR;
 		return;
 	}
 	n = sim_map_sector(map, c->flash_base, op->addr, &start, &size);
 	if (n >= 0 && sim_dual_bank(sim) && sim->quirk[DFUSIM_Q_F7_DUALBANK_ERASE]) {
-		/* The ROM numbers the sector by the single-bank map; the
-		 * controller erases that number in the dual-bank map. */
+		/* The ROM numbers the sector by the single-bank map and puts
+		 * that number in FLASH_CR.SNB as it is; the controller reads
+		 * SNB by the dual-bank map. The number is always below 12, so
+		 * bank 2 (SNB 0x10 and up) is never erased; a number the
+		 * dual-bank map lacks (8-11 on a 1 MB part) erases nothing,
+		 * and the ROM reports success all the same. */
 		uint32_t s_start, s_size;
+		int rom_n = sim_map_sector(&c->map_single, c->flash_base, op->addr,
+					   &s_start, &s_size);
 
-		n = sim_map_sector(&c->map_single, c->flash_base, op->addr, &s_start, &s_size);
-		if (n >= 0 && sim_map_nth(map, c->flash_base, n, &start, &size))
-			n = -1;
 		quirk = true;
+		n = rom_n < 0 ? -1 : sim_snb_sector(sim, (unsigned)rom_n);
+		if (rom_n >= 0 && n < 0) {
+			snprintf(op->what, sizeof(op->what),
+				 "ERASE 0x%08x SNB %d: no such sector, nothing erased "
+				 "(f7-dualbank-erase)", (unsigned)op->addr, rom_n);
+			return;
+		}
+		if (n >= 0)
+			sim_map_nth(map, c->flash_base, n, &start, &size);
 	}
 	if (n >= 0 && mode == RUN_FULL && op->fault && op->fault->action == DFUSIM_FA_MISDIRECT) {
 		/* The misdirect fault: the ROM says it erased the sector but
 		 * erased the one before it (nothing before sector 0). */
+		int before = -1;
+
 		snprintf(op->what, sizeof(op->what), "ERASE 0x%08x misdirected to %s (misdirect)",
-			 (unsigned)op->addr, n ? "the sector before" : "nothing");
+			 (unsigned)op->addr, start > c->flash_base ? "the sector before" : "nothing");
 		op->model_us = erase_time(&c->t, size);
-		if (n == 0 || sim_map_nth(map, c->flash_base, n - 1, &start, &size))
+		if (start > c->flash_base)
+			before = sim_map_sector(map, c->flash_base, start - 1, &start, &size);
+		if (before < 0)
 			return;
 		sim_flash_erase_range(sim, start - c->flash_base, size);
-		if (n - 1 < DFUSIM_MAX_SECTORS)
-			sim->stats.erases[n - 1]++;
+		if (before < DFUSIM_MAX_SECTORS)
+			sim->stats.erases[before]++;
 		return;
 	}
 	if (n < 0) {
-		op->result = DFUSIM_ERR_TARGET;
+		op->result = DFU_STATUS_ERR_TARGET;
 		return;
 	}
 	if (sim_sector_protected(sim, n)) {
-		op->result = DFUSIM_ERR_TARGET;
+		op->result = DFU_STATUS_ERR_TARGET;
 		return;
 	}
 	snprintf(op->what, sizeof(op->what), "ERASE 0x%08x sector %d 0x%08x+%u%s",
@@ -164,10 +180,13 @@ static void op_erase(struct dfusim *sim, struct dfusim_op *op, enum run_mode mod
 /* Whether nWRP protects any sector. */
 static bool any_protected(const struct dfusim *sim)
 {
-	size_t n, count = sim_map_count(sim_true_map(sim));
+	const struct dfusim_map *map = sim_true_map(sim);
+	size_t n, end = sim_map_end(map);
+	uint32_t start, size;
 
-	for (n = 0; n < count; n++)
-		if (sim_sector_protected(sim, (int)n))
+	for (n = 0; n < end; n++)
+		if (!sim_map_nth(map, sim->chip->flash_base, (int)n, &start, &size) &&
+		    sim_sector_protected(sim, (int)n))
 			return true;
 	return false;
 }
@@ -184,11 +203,11 @@ static void op_mass_erase(struct dfusim *sim, struct dfusim_op *op, enum run_mod
 	op->poll_ms = sim->quirk[DFUSIM_Q_F405_MASSERASE_TIMEOUT] ?
 		      t->poll_mass_erase_ms : (t->mass_erase_us + 999) / 1000;
 	if (sim_rdp_level(sim)) {
-		op->result = DFUSIM_ERR_VENDOR;
+		op->result = DFU_STATUS_ERR_VENDOR;
 		return;
 	}
 	if (any_protected(sim)) {
-		op->result = DFUSIM_ERR_ERASE;
+		op->result = DFU_STATUS_ERR_ERASE;
 		return;
 	}
 	if (mode == RUN_NONE)
@@ -233,7 +252,7 @@ static void op_option_write(struct dfusim *sim, struct dfusim_op *op, enum run_m
 	op->model_us = t->option_write_us;
 	op->poll_ms = t->poll_option_ms;
 	if (!p || avail < op->len) {
-		op->result = DFUSIM_ERR_TARGET;
+		op->result = DFU_STATUS_ERR_TARGET;
 		return;
 	}
 	/* Writing the option bytes always ends in a reset (REFERENCE.md). */
@@ -263,18 +282,18 @@ static void op_write(struct dfusim *sim, struct dfusim_op *op, enum run_mode mod
 	op->poll_ms = c->t.poll_write_ms;
 	op->model_us = program_time(&c->t, op->len);
 	if (sim->alt >= c->nalts) {
-		op->result = DFUSIM_ERR_TARGET;
+		op->result = DFU_STATUS_ERR_TARGET;
 		return;
 	}
 	switch (c->alt_mem[sim->alt]) {
 	case DFUSIM_MEM_FEATURE:
 	case DFUSIM_MEM_OPTION:  /* handled by op_option_write */
-		op->result = DFUSIM_ERR_TARGET;
+		op->result = DFU_STATUS_ERR_TARGET;
 		return;
 	case DFUSIM_MEM_OTP:
 		p = sim_mem_at(sim, sim->alt, op->addr, &avail);
 		if (!p || avail < op->len) {
-			op->result = DFUSIM_ERR_TARGET;
+			op->result = DFU_STATUS_ERR_TARGET;
 			return;
 		}
 		if (mode != RUN_NONE) {
@@ -290,11 +309,11 @@ static void op_write(struct dfusim *sim, struct dfusim_op *op, enum run_mode mod
 	/* AN2662's Write Memory flow (the F105/F107 ROM, the only one
 	 * drawn): the address is checked before read protection. */
 	if (!sim_mem_at(sim, sim->alt, op->addr, &avail) || avail < op->len) {
-		op->result = DFUSIM_ERR_TARGET;
+		op->result = DFU_STATUS_ERR_TARGET;
 		return;
 	}
 	if (sim_rdp_level(sim)) {
-		op->result = DFUSIM_ERR_VENDOR;
+		op->result = DFU_STATUS_ERR_VENDOR;
 		return;
 	}
 	off = op->addr - c->flash_base;
@@ -305,7 +324,7 @@ static void op_write(struct dfusim *sim, struct dfusim_op *op, enum run_mode mod
 		n = sim_map_sector(sim_true_map(sim), c->flash_base, c->flash_base + off,
 				   &start, &size);
 		if (n < 0 || sim_sector_protected(sim, n)) {
-			op->result = DFUSIM_ERR_WRITE;
+			op->result = DFU_STATUS_ERR_WRITE;
 			return;
 		}
 		off = start - c->flash_base + size;
@@ -326,7 +345,7 @@ static void op_plain_write(struct dfusim *sim, struct dfusim_op *op, enum run_mo
 	op->poll_ms = c->t.poll_write_ms;
 	op->model_us = program_time(&c->t, op->len);
 	if (sim->plain_offset > c->flash_size || op->len > c->flash_size - sim->plain_offset) {
-		op->result = DFUSIM_ERR_ADDRESS;
+		op->result = DFU_STATUS_ERR_ADDRESS;
 		return;
 	}
 	if (!sim->plain_erased) {
@@ -353,7 +372,7 @@ void sim_op_run(struct dfusim *sim)
 	struct dfusim_op *op = &sim->op;
 	enum run_mode mode = RUN_FULL;
 
-	op->result = DFUSIM_OK;
+	op->result = DFU_STATUS_OK;
 	op->model_us = 0;
 	op->poll_ms = 0;
 	op->event = DFUSIM_EV_NONE;
@@ -408,8 +427,8 @@ void sim_op_run(struct dfusim *sim)
 		op->model_us /= 2;
 		op->stuck = false;
 		op->event = DFUSIM_EV_RESET_TO_DFU;
-		op->result = DFUSIM_OK;
-	} else if (op->result != DFUSIM_OK && op->event != DFUSIM_EV_RUN_APP) {
+		op->result = DFU_STATUS_OK;
+	} else if (op->result != DFU_STATUS_OK && op->event != DFUSIM_EV_RUN_APP) {
 		op->event = DFUSIM_EV_NONE;
 	}
 	sim->stats.busy_model_us += op->model_us;
@@ -417,7 +436,7 @@ void sim_op_run(struct dfusim *sim)
 
 /* Reads an UPLOAD block's bytes, or says why it stalls. */
 int sim_upload(struct dfusim *sim, uint16_t block, uint8_t *buf, uint32_t len,
-	       enum dfusim_status *status)
+	       enum dfu_status_code *status)
 {
 	const struct dfusim_chip *c = sim->chip;
 	uint32_t addr, avail, n;
@@ -433,12 +452,12 @@ int sim_upload(struct dfusim *sim, uint16_t block, uint8_t *buf, uint32_t len,
 	}
 	addr = sim_block_addr(sim, block);
 	if (flash_alt(sim) && sim_rdp_level(sim)) {
-		*status = DFUSIM_ERR_VENDOR;
+		*status = DFU_STATUS_ERR_VENDOR;
 		return -1;
 	}
 	p = sim_mem_at(sim, sim->alt, addr, &avail);
 	if (!p) {
-		*status = DFUSIM_ERR_TARGET;
+		*status = DFU_STATUS_ERR_TARGET;
 		return -1;
 	}
 	/* A read that runs past the end of the memory comes back short,

@@ -19,13 +19,18 @@ static const struct quirk_row quirks[] = {
 	{ DFUSIM_Q_F7_DUALBANK_ERASE, "f7-dualbank-erase",
 	  "F76x/F77x in dual-bank mode (nDBANK=0): the ROM still reports the single-bank "
 	  "layout and turns an erase address into a sector number by the single-bank map "
-	  "(32K x4, 128K, 256K x7); the flash controller then erases that number's sector "
-	  "of the dual-bank map (16K x4, 64K, 128K x7 per bank). An erase at 0x08008000 "
-	  "(single sector 1) erases 0x08004000-0x08007FFF, one at 0x08100000 (single 8) "
-	  "erases bank 1's 0x08080000-0x0809FFFF, and bank 2 is never erased. Reports: "
-	  "dfu-util writes on a dual-bank F767ZI failing silently unless mass-erased first; "
-	  "FOME docs telling F7 users to mass-erase; STM32CubeProgrammer erasing 'sectors "
-	  "0-8' on a dual-bank F767ZG." },
+	  "(2 MB: 32K x4, 128K, 256K x7; 1 MB: 32K x4, 128K, 256K x3), which it puts in "
+	  "FLASH_CR.SNB unchanged; the flash controller then erases that number's sector "
+	  "of the dual-bank map (16K x4, 64K, 128K x7 or x3 per bank; bank 2 is SNB 0x10 "
+	  "and up), and a number that map lacks (8-11 on 1 MB) erases nothing. 2 MB: an "
+	  "erase at 0x08008000 (single sector 1) erases 0x08004000-0x08007FFF, one at "
+	  "0x08100000 (single 8) erases bank 1's 0x08080000-0x0809FFFF. 1 MB: one at "
+	  "0x08080000 (bank 2's first address, single 6) erases 0x08040000-0x0805FFFF. "
+	  "Bank 2 is never erased. Reports: dfu-util writes on a dual-bank F767ZI failing "
+	  "silently unless mass-erased first; FOME docs telling F7 users to mass-erase; "
+	  "STM32CubeProgrammer erasing 'sectors 0-8' on a dual-bank F767ZG, sector 12 at "
+	  "0x08080000 never erased (ST STM32Cube_MCU_Overall_Offer issues 11 and 34; "
+	  "rusEFI issues 3566 and 3775)." },
 	{ DFUSIM_Q_F405_MASSERASE_TIMEOUT, "f405-masserase-timeout",
 	  "Mass erase reports bwPollTimeout 100 ms but runs for seconds (F407 ~8 s, F439 "
 	  "~15 s); the next GETSTATUS blocks until it is done. dfu-util: 'STM32F405 lies "

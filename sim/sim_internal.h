@@ -19,6 +19,7 @@
 #define DFUSIM_SIM_INTERNAL_H
 
 #include "dfusim.h"
+#include "dfu_wire.h"  /* the DFU 1.1 / DfuSe numbers, shared with the host */
 
 #include <stdarg.h>
 
@@ -29,61 +30,6 @@
 #endif
 
 #define DFUSIM_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-/* DFU 1.1 section 6.1.2 device states. */
-enum dfusim_state {
-	DFUSIM_APP_IDLE = 0,
-	DFUSIM_APP_DETACH = 1,
-	DFUSIM_DFU_IDLE = 2,
-	DFUSIM_DNLOAD_SYNC = 3,
-	DFUSIM_DNBUSY = 4,
-	DFUSIM_DNLOAD_IDLE = 5,
-	DFUSIM_MANIFEST_SYNC = 6,
-	DFUSIM_MANIFEST = 7,
-	DFUSIM_MANIFEST_WAIT_RESET = 8,
-	DFUSIM_UPLOAD_IDLE = 9,
-	DFUSIM_DFU_ERROR = 10,
-};
-
-/* DFU 1.1 section 6.1.2 status codes. */
-enum dfusim_status {
-	DFUSIM_OK = 0,
-	DFUSIM_ERR_TARGET = 1,
-	DFUSIM_ERR_FILE = 2,
-	DFUSIM_ERR_WRITE = 3,
-	DFUSIM_ERR_ERASE = 4,
-	DFUSIM_ERR_CHECK_ERASED = 5,
-	DFUSIM_ERR_PROG = 6,
-	DFUSIM_ERR_VERIFY = 7,
-	DFUSIM_ERR_ADDRESS = 8,
-	DFUSIM_ERR_NOTDONE = 9,
-	DFUSIM_ERR_FIRMWARE = 10,
-	DFUSIM_ERR_VENDOR = 11,
-	DFUSIM_ERR_USBR = 12,
-	DFUSIM_ERR_POR = 13,
-	DFUSIM_ERR_UNKNOWN = 14,
-	DFUSIM_ERR_STALLEDPKT = 15,
-};
-#define DFUSIM_STATUS_COUNT 16
-
-/* DFU 1.1 section 3 class requests. */
-enum dfusim_request {
-	DFUSIM_REQ_DETACH = 0,
-	DFUSIM_REQ_DNLOAD = 1,
-	DFUSIM_REQ_UPLOAD = 2,
-	DFUSIM_REQ_GETSTATUS = 3,
-	DFUSIM_REQ_CLRSTATUS = 4,
-	DFUSIM_REQ_GETSTATE = 5,
-	DFUSIM_REQ_ABORT = 6,
-};
-
-/* AN3156 section 6 DfuSe commands (DNLOAD with wBlockNum 0). */
-enum dfusim_dfuse_cmd {
-	DFUSIM_CMD_GET_COMMANDS = 0x00,
-	DFUSIM_CMD_SET_ADDRESS = 0x21,
-	DFUSIM_CMD_ERASE = 0x41,
-	DFUSIM_CMD_READ_UNPROTECT = 0x92,
-};
 
 /* What kind of memory an alternate setting exposes. */
 enum dfusim_mem {
@@ -137,13 +83,17 @@ enum dfusim_quirk {
 };
 #define DFUSIM_QUIRK_BIT(q) (1u << (q))
 
-/* A run of equal sectors in a sector map ("04*016K"). */
+/* A run of equal sectors in a sector map ("04*016K"). skip: how many
+ * sector numbers are left unused before the run (RM0410's 1 MB dual-bank
+ * map numbers bank 2 from 12 although bank 1 ends at 7: skip 4). */
 struct dfusim_run {
 	uint16_t count;
 	uint32_t size;
+	uint16_t skip;
 };
 
-/* A sector map from the flash base. Sectors are numbered from 0 in order. */
+/* A sector map from the flash base. Sectors lie one after the other from
+ * the base; they are numbered from 0 in order, but for the skips. */
 struct dfusim_map {
 	const struct dfusim_run *runs;
 	size_t nruns;
@@ -234,7 +184,7 @@ enum dfusim_fault_action {
 
 struct dfusim_fault {
 	enum dfusim_fault_action action;
-	enum dfusim_status status;
+	enum dfu_status_code status;
 	enum dfusim_kind kind;      /* by count; unused when by_addr */
 	uint32_t nth;
 	bool by_addr;
@@ -265,7 +215,7 @@ struct dfusim_op {
 	uint16_t block;
 	const struct dfusim_fault *fault; /* status/powerloss fault to apply */
 	/* filled when the op runs */
-	enum dfusim_status result;
+	enum dfu_status_code result;
 	uint64_t model_us;          /* unscaled duration */
 	uint32_t poll_ms;           /* unscaled poll timeout reported */
 	enum dfusim_bus_event event;/* reset the op ends in */
@@ -314,8 +264,8 @@ struct dfusim {
 	bool off_bus;               /* left the bus; until dfusim_reenumerated */
 
 	/* DFU */
-	enum dfusim_state state;
-	enum dfusim_status status;
+	enum dfu_state state;
+	enum dfu_status_code status;
 	uint32_t addr_ptr;
 	struct dfusim_op op;
 	uint8_t opbuf[DFUSIM_XFER_MAX];  /* the pending DNLOAD's data */
@@ -348,8 +298,8 @@ char *sb_take(struct sb *sb);
 int sim_fail(struct dfusim *sim, const char *fmt, ...) DFUSIM_PRINTF(2, 3);
 /* Scales a model duration to the caller's clock. */
 uint64_t sim_scaled_us(const struct dfusim *sim, uint64_t model_us);
-const char *sim_state_name(enum dfusim_state state);
-const char *sim_status_name(enum dfusim_status status);
+const char *sim_state_name(enum dfu_state state);
+const char *sim_status_name(enum dfu_status_code status);
 /* Parses "errWRITE" / "WRITE" / "3"; -1 if unknown. */
 int sim_status_parse(const char *name);
 
@@ -365,8 +315,12 @@ int sim_map_sector(const struct dfusim_map *map, uint32_t base, uint32_t addr,
 /* Sector number n's start and size; -1 if no such sector. */
 int sim_map_nth(const struct dfusim_map *map, uint32_t base, int n,
 		uint32_t *start, uint32_t *size);
-size_t sim_map_count(const struct dfusim_map *map);
+/* One past the map's highest sector number (its count, but for skips). */
+size_t sim_map_end(const struct dfusim_map *map);
 bool sim_dual_bank(const struct dfusim *sim);
+/* The sector (number in the true map) that the flash controller erases for
+ * a FLASH_CR.SNB value; -1 if SNB names no sector in the current mode. */
+int sim_snb_sector(const struct dfusim *sim, unsigned snb);
 /* RDP level 0, 1 or 2 from the option bytes. */
 int sim_rdp_level(const struct dfusim *sim);
 /* Whether flash sector n (true map) is write protected. */
@@ -424,7 +378,7 @@ void sim_op_run(struct dfusim *sim);
 /* UPLOAD at block >= 2 (DfuSe) or any block (plain DFU): returns bytes
  * written to buf (<= len), or -1 with *status set (the request stalls). */
 int sim_upload(struct dfusim *sim, uint16_t block, uint8_t *buf, uint32_t len,
-	       enum dfusim_status *status);
+	       enum dfu_status_code *status);
 /* A DfuSe data DNLOAD's target address. */
 uint32_t sim_block_addr(const struct dfusim *sim, uint16_t block);
 /* Model microseconds a control transfer with len data bytes takes at full

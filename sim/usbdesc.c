@@ -12,11 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The string index of alternate setting 0's name (the F407's numbering). */
 enum {
-	DESC_DEVICE = 1,
-	DESC_CONFIG = 2,
-	DESC_STRING = 3,
-	DESC_DFU_FUNCTIONAL = 0x21,
 	STR_ALT0 = 4,
 };
 
@@ -69,7 +66,7 @@ static size_t device_desc(const struct dfusim *sim, uint8_t *d)
 	const struct dfusim_chip *c = sim->chip;
 
 	d[0] = 18;
-	d[1] = DESC_DEVICE;
+	d[1] = DFU_USB_DT_DEVICE;
 	put16(d + 2, sim->app_mode ? 0x0200 : c->bcd_usb);
 	d[4] = sim->app_mode ? 0xef : 0x00;
 	d[5] = sim->app_mode ? 0x02 : 0x00;
@@ -90,7 +87,7 @@ size_t sim_functional_desc(const struct dfusim *sim, uint8_t *d)
 	const struct dfusim_chip *c = sim->chip;
 
 	d[0] = 9;
-	d[1] = DESC_DFU_FUNCTIONAL;
+	d[1] = DFU_USB_DT_DFU_FUNCTIONAL;
 	d[2] = c->attributes;
 	put16(d + 3, c->detach_timeout);
 	put16(d + 5, c->transfer_size);
@@ -109,7 +106,7 @@ static size_t config_desc(const struct dfusim *sim, uint8_t *d)
 		return sizeof(app_config);
 	}
 	d[0] = 9;
-	d[1] = DESC_CONFIG;
+	d[1] = DFU_USB_DT_CONFIG;
 	d[4] = 1;     /* one interface */
 	d[5] = 1;     /* bConfigurationValue */
 	d[6] = 0;
@@ -119,13 +116,13 @@ static size_t config_desc(const struct dfusim *sim, uint8_t *d)
 		uint8_t *i = d + len;
 
 		i[0] = 9;
-		i[1] = 4;
+		i[1] = DFU_USB_DT_INTERFACE;
 		i[2] = 0;
 		i[3] = (uint8_t)a;
 		i[4] = 0;
-		i[5] = 0xfe;  /* application specific */
-		i[6] = 0x01;  /* DFU */
-		i[7] = 0x02;  /* DFU mode */
+		i[5] = DFU_USB_CLASS_APP_SPECIFIC;
+		i[6] = DFU_USB_SUBCLASS_DFU;
+		i[7] = DFU_USB_PROTOCOL_DFU_MODE;
 		i[8] = (uint8_t)(STR_ALT0 + a);
 		len += 9;
 	}
@@ -170,24 +167,24 @@ int sim_get_descriptor(const struct dfusim *sim, uint8_t type, uint8_t index,
 
 	(void)langid;
 	switch (type) {
-	case DESC_DEVICE:
+	case DFU_USB_DT_DEVICE:
 		len = device_desc(sim, d);
 		break;
-	case DESC_CONFIG:
+	case DFU_USB_DT_CONFIG:
 		if (index != 0)
 			return -1;
 		len = config_desc(sim, d);
 		break;
-	case DESC_DFU_FUNCTIONAL:
+	case DFU_USB_DT_DFU_FUNCTIONAL:
 		if (sim->app_mode)
 			return -1;
 		len = sim_functional_desc(sim, d);
 		break;
-	case DESC_STRING:
+	case DFU_USB_DT_STRING:
 		if (index == 0) {
 			d[0] = 4;
-			d[1] = DESC_STRING;
-			put16(d + 2, 0x0409);
+			d[1] = DFU_USB_DT_STRING;
+			put16(d + 2, DFU_USB_LANGID_EN_US);
 			len = 4;
 			break;
 		}
@@ -198,7 +195,7 @@ int sim_get_descriptor(const struct dfusim *sim, uint8_t type, uint8_t index,
 			put16(d + 2 + 2 * i, (uint8_t)s[i]);
 		len = 2 + 2 * i;
 		d[0] = (uint8_t)len;
-		d[1] = DESC_STRING;
+		d[1] = DFU_USB_DT_STRING;
 		break;
 	default:
 		return -1;

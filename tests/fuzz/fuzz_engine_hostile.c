@@ -111,18 +111,18 @@ static void honest_dnload(struct hostile *h, uint16_t block, const uint8_t *d, u
 	uint32_t a, off, i;
 
 	h->busy_next = true;
-	h->state = 3; /* dfuDNLOAD-SYNC */
+	h->state = DFU_STATE_DNLOAD_SYNC;
 	if (len == 0) {
-		h->state = 6; /* dfuMANIFEST-SYNC */
+		h->state = DFU_STATE_MANIFEST_SYNC;
 		return;
 	}
 	if (block == 0) {
-		if (d[0] == 0x21 && len == 5) {
+		if (d[0] == DFUSE_CMD_SET_ADDRESS && len == 5) {
 			h->pointer = (uint32_t)d[1] | (uint32_t)d[2] << 8 |
 				     (uint32_t)d[3] << 16 | (uint32_t)d[4] << 24;
-		} else if (d[0] == 0x41 && len == 1) {
+		} else if (d[0] == DFUSE_CMD_ERASE && len == 1) {
 			memset(h->mem, 0xFF, sizeof(h->mem));
-		} else if (d[0] == 0x41 && len == 5) {
+		} else if (d[0] == DFUSE_CMD_ERASE && len == 5) {
 			a = (uint32_t)d[1] | (uint32_t)d[2] << 8 |
 			    (uint32_t)d[3] << 16 | (uint32_t)d[4] << 24;
 			if (a >= MEM_BASE && a - MEM_BASE < MEM_SIZE) {
@@ -168,15 +168,15 @@ static int op_control_out(void *user, uint8_t type, uint8_t req, uint16_t value,
 		break;
 	}
 	switch (req) {
-	case 1: /* DNLOAD */
+	case DFU_REQ_DNLOAD:
 		honest_dnload(h, value, data, len);
 		break;
-	case 4: /* CLRSTATUS */
-		h->state = 2;
-		h->status = 0;
+	case DFU_REQ_CLRSTATUS:
+		h->state = DFU_STATE_IDLE;
+		h->status = DFU_STATUS_OK;
 		break;
-	case 6: /* ABORT */
-		h->state = 2;
+	case DFU_REQ_ABORT:
+		h->state = DFU_STATE_IDLE;
 		break;
 	default:
 		break;
@@ -244,7 +244,7 @@ static int op_control_in(void *user, uint8_t type, uint8_t req, uint16_t value,
 	case ACT_HONEST:
 		break;
 	}
-	if (type == 0x80 && req == 6) { /* GET_DESCRIPTOR string */
+	if (type == DFU_RT_STD_IN && req == DFU_USB_REQ_GET_DESCRIPTOR) { /* strings */
 		uint8_t idx = (uint8_t)value;
 		int n;
 
@@ -261,16 +261,16 @@ static int op_control_in(void *user, uint8_t type, uint8_t req, uint16_t value,
 		return act == ACT_SHORT && n ? n - 1 : n;
 	}
 	switch (req) {
-	case 3: { /* GETSTATUS */
-		uint8_t b[6] = { h->status, 0, 0, 0, h->state, 0 };
+	case DFU_REQ_GETSTATUS: {
+		uint8_t b[DFU_STATUS_LEN] = { h->status, 0, 0, 0, h->state, 0 };
 
-		if (h->state == 3) {
-			h->state = 5; /* dfuDNLOAD-IDLE */
-		} else if (h->state == 6) {
-			h->state = 7; /* dfuMANIFEST: the device resets */
+		if (h->state == DFU_STATE_DNLOAD_SYNC) {
+			h->state = DFU_STATE_DNLOAD_IDLE;
+		} else if (h->state == DFU_STATE_MANIFEST_SYNC) {
+			h->state = DFU_STATE_MANIFEST; /* the device resets */
 			h->gone = true;
 		}
-		b[4] = h->state == 7 ? 7 : b[4];
+		b[4] = h->state == DFU_STATE_MANIFEST ? DFU_STATE_MANIFEST : b[4];
 		if (h->busy_next) {
 			/* A busy answer with a fuzzed poll timeout. */
 			uint8_t t = take(&h->in, 0);
@@ -282,26 +282,27 @@ static int op_control_in(void *user, uint8_t type, uint8_t req, uint16_t value,
 				b[3] = (t & 0x40) ? take(&h->in, 0) : 0;
 			}
 		}
-		if (len < 6)
+		if (len < DFU_STATUS_LEN)
 			return DFU_ERR_USB;
-		memcpy(data, b, 6);
-		return act == ACT_SHORT ? 5 : 6;
+		memcpy(data, b, DFU_STATUS_LEN);
+		return act == ACT_SHORT ? DFU_STATUS_LEN - 1 : DFU_STATUS_LEN;
 	}
-	case 5: /* GETSTATE */
+	case DFU_REQ_GETSTATE:
 		if (!len)
 			return 0;
 		data[0] = h->state;
 		return 1;
-	case 2: /* UPLOAD */
+	case DFU_REQ_UPLOAD:
 		if (value == 0) {
-			static const uint8_t cmds[4] = { 0x00, 0x21, 0x41, 0x92 };
+			static const uint8_t cmds[4] = { DFUSE_CMD_GET, DFUSE_CMD_SET_ADDRESS,
+							 DFUSE_CMD_ERASE, DFUSE_CMD_READ_UNPROTECT };
 			uint16_t n = len < 4 ? len : 4;
 
 			memcpy(data, cmds, n);
 			return n;
 		}
-		h->state = 9;
-		a = h->pointer + (uint32_t)(value - 2) * h->xfer;
+		h->state = DFU_STATE_UPLOAD_IDLE;
+		a = h->pointer + (uint32_t)(value - DFUSE_FIRST_BLOCK) * h->xfer;
 		for (i = 0; i < len; i++, a++) {
 			if (h->alt == 0 && a >= MEM_BASE && a - MEM_BASE < MEM_SIZE)
 				data[i] = h->mem[a - MEM_BASE];
@@ -521,7 +522,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto out;
 	h->in.p = data;
 	h->in.len = size;
-	h->state = 2;
+	h->state = DFU_STATE_IDLE;
 	h->pointer = MEM_BASE;
 	/* Old contents, so partly covered sectors have something to keep. */
 	for (i = 0; i < sizeof(h->mem); i++)

@@ -13,6 +13,7 @@
  * data bytes (fewer if the input ends: the short-data path).
  */
 #include "dfusim.h"
+#include "dfu_wire.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -89,7 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
 		default:
 			break;
 		}
-		if (s.bm_request_type & 0x80) {
+		if (s.bm_request_type & DFU_USB_DIR_IN) {
 			cap = s.w_length < sizeof(buf) ? s.w_length : sizeof(buf);
 		} else {
 			cap = size - pos < s.w_length ? size - pos : s.w_length;
@@ -99,7 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
 		dfusim_control(sim, &s, buf, cap, now, &rep);
 		check(rep.outcome <= DFUSIM_GONE);
 		check(rep.ready_at_us >= now);
-		if (rep.outcome == DFUSIM_ACK && (s.bm_request_type & 0x80))
+		if (rep.outcome == DFUSIM_ACK && (s.bm_request_type & DFU_USB_DIR_IN))
 			check(rep.len <= s.w_length && rep.len <= cap);
 		if (rep.outcome != DFUSIM_ACK)
 			check(rep.len == 0);

@@ -56,7 +56,8 @@ static int str_in(void *user, uint8_t type, uint8_t req, uint16_t value, uint16_
 	(void)user;
 	(void)index;
 	(void)timeout_ms;
-	if (type != 0x80 || req != 6 || (value >> 8) != 3)
+	if (type != DFU_RT_STD_IN || req != DFU_USB_REQ_GET_DESCRIPTOR ||
+	    (value >> 8) != DFU_USB_DT_STRING)
 		return DFU_ERR_STALL;
 	if ((value & 0xFF) == 0) {
 		uint8_t langs[4] = { 4, 3, 0x09, 0x04 };
@@ -67,7 +68,7 @@ static int str_in(void *user, uint8_t type, uint8_t req, uint16_t value, uint16_
 	if (n > len)
 		n = len;
 	data[0] = (uint8_t)(2 + 2 * strlen(s));
-	data[1] = 3;
+	data[1] = DFU_USB_DT_STRING;
 	for (i = 2; i + 1 < n; i += 2) {
 		data[i] = (uint8_t)s[(i - 2) / 2];
 		data[i + 1] = 0;

@@ -191,20 +191,20 @@ static int s_out(void *user, uint8_t type, uint8_t req, uint16_t value, uint16_t
 	(void)index;
 	(void)data;
 	(void)timeout_ms;
-	if (req == 1) {          /* DNLOAD: a command starts */
-		s->state = 3;
+	if (req == DFU_REQ_DNLOAD) {  /* a command starts */
+		s->state = DFU_STATE_DNLOAD_SYNC;
 		s->started = false;
-	} else if (req == 4) {   /* CLRSTATUS */
+	} else if (req == DFU_REQ_CLRSTATUS) {
 		s->clears++;
 		if (s->script == SCRIPT_STUCK_BUSY && s->clears == 1) {
-			s->state = 10;
-			s->status = 14; /* errUNKNOWN, as the H743 answers */
+			s->state = DFU_STATE_ERROR;
+			s->status = DFU_STATUS_ERR_UNKNOWN; /* as the H743 answers */
 		} else {
-			s->state = 2;
-			s->status = 0;
+			s->state = DFU_STATE_IDLE;
+			s->status = DFU_STATUS_OK;
 		}
-	} else if (req == 6) {   /* ABORT */
-		s->state = 2;
+	} else if (req == DFU_REQ_ABORT) {
+		s->state = DFU_STATE_IDLE;
 	}
 	return len;
 }
@@ -216,7 +216,7 @@ static int s_in(void *user, uint8_t type, uint8_t req, uint16_t value, uint16_t 
 	uint32_t poll = 0;
 
 	(void)index;
-	if (type == 0x80 && req == 6) { /* strings */
+	if (type == DFU_RT_STD_IN && req == DFU_USB_REQ_GET_DESCRIPTOR) { /* strings */
 		const char *str = (value & 0xFF) == 4 ? f4_layout : "ST";
 		size_t n = strlen(str), i;
 
@@ -227,19 +227,19 @@ static int s_in(void *user, uint8_t type, uint8_t req, uint16_t value, uint16_t 
 			return 4;
 		}
 		data[0] = (uint8_t)(2 + 2 * n);
-		data[1] = 3;
+		data[1] = DFU_USB_DT_STRING;
 		for (i = 0; i < n; i++) {
 			data[2 + 2 * i] = (uint8_t)str[i];
 			data[3 + 2 * i] = 0;
 		}
 		return data[0] < len ? data[0] : len;
 	}
-	if (req != 3 || len < 6)
+	if (req != DFU_REQ_GETSTATUS || len < DFU_STATUS_LEN)
 		return DFU_ERR_STALL;
-	if (s->state == 3 && !s->started) {
+	if (s->state == DFU_STATE_DNLOAD_SYNC && !s->started) {
 		/* The first GETSTATUS after the DNLOAD starts the work. */
 		s->started = true;
-		s->state = 4;
+		s->state = DFU_STATE_DNBUSY;
 		switch (s->script) {
 		case SCRIPT_SLOW_MASS_ERASE:
 			s->busy_until = s->now_ms + 8000;
@@ -252,7 +252,7 @@ static int s_in(void *user, uint8_t type, uint8_t req, uint16_t value, uint16_t 
 			poll = 5;
 			break;
 		}
-	} else if (s->state == 4) {
+	} else if (s->state == DFU_STATE_DNBUSY) {
 		switch (s->script) {
 		case SCRIPT_SLOW_MASS_ERASE:
 			/* The F405: the answer waits for the erase. */
@@ -261,7 +261,7 @@ static int s_in(void *user, uint8_t type, uint8_t req, uint16_t value, uint16_t 
 				return DFU_ERR_TIMEOUT;
 			}
 			s->now_ms = s->busy_until;
-			s->state = 5;
+			s->state = DFU_STATE_DNLOAD_IDLE;
 			break;
 		case SCRIPT_HUGE_POLL:
 			poll = 0xFFFFFF;
@@ -277,7 +277,7 @@ static int s_in(void *user, uint8_t type, uint8_t req, uint16_t value, uint16_t 
 	data[3] = (uint8_t)(poll >> 16);
 	data[4] = s->state;
 	data[5] = 0;
-	return 6;
+	return DFU_STATUS_LEN;
 }
 
 static void s_sleep(void *user, unsigned ms)
@@ -307,7 +307,7 @@ static struct dfu_dev *scripted_open(struct dfu_ctx *ctx, struct scripted *s, ui
 	};
 	struct dfu_dev *dev = NULL;
 
-	s->state = 2;
+	s->state = DFU_STATE_IDLE;
 	assert_int_equal(dfu_dev_open_transport(ctx, &scripted_ops, s, d, sizeof(d), &dev),
 			 DFU_OK);
 	assert_int_equal(dfu_dev_select_alt(dev, "0"), DFU_OK);

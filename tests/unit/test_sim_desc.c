@@ -8,8 +8,7 @@
 static const char *get_string(struct dfusim *sim, uint8_t index, char *out, size_t cap)
 {
 	uint8_t buf[256];
-	struct dfusim_reply r = t_ctl(sim, 0x80, 6, (uint16_t)(0x0300 | index), 0x0409, 255,
-				      buf, sizeof(buf));
+	struct dfusim_reply r = t_desc(sim, DFU_USB_DT_STRING, index, 255, buf, sizeof(buf));
 	size_t i, n = 0;
 
 	out[0] = '\0';
@@ -36,12 +35,12 @@ static void f407_device_descriptor(void **state)
 	struct dfusim_reply r;
 
 	(void)state;
-	r = t_ctl(sim, 0x80, 6, 0x0100, 0, 64, buf, sizeof(buf));
+	r = t_desc(sim, DFU_USB_DT_DEVICE, 0, 64, buf, sizeof(buf));
 	assert_int_equal(r.outcome, DFUSIM_ACK);
 	assert_int_equal(r.len, 18);
 	assert_memory_equal(buf, want, 18);
 	/* the host asks for 8 bytes first: only 8 come */
-	r = t_ctl(sim, 0x80, 6, 0x0100, 0, 8, buf, sizeof(buf));
+	r = t_desc(sim, DFU_USB_DT_DEVICE, 0, 8, buf, sizeof(buf));
 	assert_int_equal(r.len, 8);
 	dfusim_free(sim);
 }
@@ -62,14 +61,14 @@ static void f407_config_descriptor(void **state)
 	size_t n;
 
 	(void)state;
-	r = t_ctl(sim, 0x80, 6, 0x0200, 0, 9, buf, sizeof(buf));
+	r = t_desc(sim, DFU_USB_DT_CONFIG, 0, 9, buf, sizeof(buf));
 	assert_int_equal(r.len, 9);
 	assert_int_equal(buf[2], 54);
-	r = t_ctl(sim, 0x80, 6, 0x0200, 0, 255, buf, sizeof(buf));
+	r = t_desc(sim, DFU_USB_DT_CONFIG, 0, 255, buf, sizeof(buf));
 	assert_int_equal(r.len, 54);
 	assert_memory_equal(buf, want, 54);
 	/* DFU functional descriptor on its own (type 0x21) */
-	r = t_ctl(sim, 0x81, 6, 0x2100, 0, 255, buf, sizeof(buf));
+	r = t_desc_if(sim, DFU_USB_DT_DFU_FUNCTIONAL, 0, 255, buf, sizeof(buf));
 	assert_int_equal(r.len, 9);
 	assert_memory_equal(buf, want + 45, 9);
 	/* the sysfs "descriptors" blob: device then configuration */
@@ -88,7 +87,7 @@ static void f407_strings(void **state)
 	struct dfusim_reply r;
 
 	(void)state;
-	r = t_ctl(sim, 0x80, 6, 0x0300, 0, 255, buf, sizeof(buf));
+	r = t_desc(sim, DFU_USB_DT_STRING, 0, 255, buf, sizeof(buf));
 	assert_int_equal(r.len, 4);
 	assert_memory_equal(buf, "\x04\x03\x09\x04", 4);
 	assert_string_equal(get_string(sim, 1, s, sizeof(s)), "STMicroelectronics");
@@ -135,6 +134,8 @@ static void alt_strings_per_chip(void **state)
 		{ "stm32f429", 1, "@Option Bytes  /0x1FFFC000/01*016 e/0x1FFEC000/01*016 e" },
 		{ "stm32f746", 0, "@Internal Flash  /0x08000000/04*032Kg,01*128Kg,03*256Kg" },
 		{ "stm32f767", 0, "@Internal Flash  /0x08000000/04*032Kg,01*128Kg,07*256Kg" },
+		{ "stm32f767zg", 0, "@Internal Flash  /0x08000000/04*032Kg,01*128Kg,03*256Kg" },
+		{ "stm32f767zg", 1, "@Option Bytes  /0x1FFF0000/01*032 e" },
 		{ "stm32h743", 0, "@Internal Flash   /0x08000000/16*128Kg" },
 		{ "stm32h743", 1, "@Option Bytes   /0x5200201C/01*128 e" },
 	};
@@ -166,11 +167,11 @@ static void h743_identity(void **state)
 	assert_string_equal(id.product, "DFU in FS Mode");
 	assert_string_equal(id.serial, "200364500000");
 	assert_string_equal(id.speed, "12");
-	r = t_ctl(sim, 0x81, 6, 0x2100, 0, 9, buf, sizeof(buf));
+	r = t_desc_if(sim, DFU_USB_DT_DFU_FUNCTIONAL, 0, 9, buf, sizeof(buf));
 	assert_int_equal(r.len, 9);
 	assert_memory_equal(buf, "\x09\x21\x0b\xff\x00\x00\x04\x1a\x01", 9);
 	/* two alts: config is 9 + 2 * 9 + 9 */
-	r = t_ctl(sim, 0x80, 6, 0x0200, 0, 255, buf, sizeof(buf));
+	r = t_desc(sim, DFU_USB_DT_CONFIG, 0, 255, buf, sizeof(buf));
 	assert_int_equal(r.len, 36);
 	dfusim_free(sim);
 }
@@ -191,6 +192,41 @@ static void f767_dual_bank_string(void **state)
 	dfusim_free(sim);
 }
 
+/* F767ZG (1 MB): the single-bank string in both modes while the quirk is
+ * on (a guess: never published), the true dual-bank one only without it;
+ * its own serial; its maps in the JSON with bank 2 numbered from 12. */
+static void f767zg_strings_serial_json(void **state)
+{
+	static const char single[] = "@Internal Flash  /0x08000000/04*032Kg,01*128Kg,03*256Kg";
+	struct dfusim *sim = t_new("stm32f767zg");
+	struct dfusim *big = t_new("stm32f767");
+	struct dfusim_identity id, big_id;
+	char *json = dfusim_chips_json();
+	const char *p;
+	char s[256];
+
+	(void)state;
+	assert_string_equal(get_string(sim, 4, s, sizeof(s)), single);
+	assert_int_equal(dfusim_set_option(sim, "nDBANK", 0), 0);
+	assert_string_equal(get_string(sim, 4, s, sizeof(s)), single);
+	assert_int_equal(dfusim_set_quirk(sim, "f7-dualbank-erase", false), 0);
+	assert_string_equal(get_string(sim, 4, s, sizeof(s)),
+			    "@Internal Flash  /0x08000000/04*016Kg,01*064Kg,03*128Kg,"
+			    "04*016Kg,01*064Kg,03*128Kg");
+	dfusim_identity(sim, &id);
+	dfusim_identity(big, &big_id);
+	assert_string_not_equal(id.serial, big_id.serial);
+	assert_non_null(json);
+	p = strstr(json, "\"name\":\"stm32f767zg\"");
+	assert_non_null(p);
+	assert_non_null(strstr(p, "\"flash_size\":1048576"));
+	assert_non_null(strstr(p, "\"sectors_dual_bank\":[{\"count\":4,\"size\":16384,\"first\":0}"));
+	assert_non_null(strstr(p, "{\"count\":4,\"size\":16384,\"first\":12}"));
+	free(json);
+	dfusim_free(big);
+	dfusim_free(sim);
+}
+
 static void generic_dfu11(void **state)
 {
 	struct dfusim *sim = t_new("generic-dfu11");
@@ -198,12 +234,12 @@ static void generic_dfu11(void **state)
 	struct dfusim_reply r;
 
 	(void)state;
-	r = t_ctl(sim, 0x81, 6, 0x2100, 0, 9, buf, sizeof(buf));
+	r = t_desc_if(sim, DFU_USB_DT_DFU_FUNCTIONAL, 0, 9, buf, sizeof(buf));
 	assert_int_equal(r.len, 9);
 	assert_memory_equal(buf, "\x09\x21\x03\xff\x00\x00\x04\x10\x01", 9);
 	dfusim_free(sim);
 	sim = t_new("generic-dfu11-tolerant");
-	r = t_ctl(sim, 0x81, 6, 0x2100, 0, 9, buf, sizeof(buf));
+	r = t_desc_if(sim, DFU_USB_DT_DFU_FUNCTIONAL, 0, 9, buf, sizeof(buf));
 	assert_int_equal(buf[2], 0x07);
 	dfusim_free(sim);
 }
@@ -213,28 +249,36 @@ static void standard_requests(void **state)
 	struct dfusim *sim = t_new("stm32f407");
 	uint8_t buf[8];
 	struct dfusim_reply r;
+	const uint8_t std_out = DFU_USB_TYPE_STANDARD | DFU_USB_RECIP_DEVICE;
+	const uint8_t if_out = DFU_USB_TYPE_STANDARD | DFU_USB_RECIP_INTERFACE;
+	const uint8_t if_in = DFU_RT_STD_IN | DFU_USB_RECIP_INTERFACE;
 
 	(void)state;
-	r = t_ctl(sim, 0x80, 0, 0, 0, 2, buf, sizeof(buf));  /* GET_STATUS */
+	r = t_ctl(sim, DFU_RT_STD_IN, DFU_USB_REQ_GET_STATUS, 0, 0, 2, buf, sizeof(buf));
 	assert_int_equal(r.len, 2);
 	assert_memory_equal(buf, "\x01\x00", 2);              /* self powered */
-	r = t_ctl(sim, 0x80, 8, 0, 0, 1, buf, sizeof(buf));  /* GET_CONFIGURATION */
+	r = t_ctl(sim, DFU_RT_STD_IN, DFU_USB_REQ_GET_CONFIGURATION, 0, 0, 1, buf, sizeof(buf));
 	assert_int_equal(buf[0], 1);
-	assert_int_equal(t_ctl(sim, 0x00, 9, 0, 0, 0, NULL, 0).outcome, DFUSIM_ACK);
-	r = t_ctl(sim, 0x80, 8, 0, 0, 1, buf, sizeof(buf));
+	r = t_ctl(sim, std_out, DFU_USB_REQ_SET_CONFIGURATION, 0, 0, 0, NULL, 0);
+	assert_int_equal(r.outcome, DFUSIM_ACK);
+	r = t_ctl(sim, DFU_RT_STD_IN, DFU_USB_REQ_GET_CONFIGURATION, 0, 0, 1, buf, sizeof(buf));
 	assert_int_equal(buf[0], 0);
 	/* unconfigured: DFU requests stall */
-	assert_int_equal(t_ctl(sim, 0xa1, R_GETSTATE, 0, 0, 1, buf, 1).outcome, DFUSIM_STALL);
-	assert_int_equal(t_ctl(sim, 0x00, 9, 1, 0, 0, NULL, 0).outcome, DFUSIM_ACK);
-	assert_int_equal(t_ctl(sim, 0x00, 9, 2, 0, 0, NULL, 0).outcome, DFUSIM_STALL);
-	assert_int_equal(t_ctl(sim, 0x01, 11, 3, 0, 0, NULL, 0).outcome, DFUSIM_ACK);
-	r = t_ctl(sim, 0x81, 10, 0, 0, 1, buf, sizeof(buf)); /* GET_INTERFACE */
+	assert_int_equal(t_ctl(sim, DFU_RT_IN, DFU_REQ_GETSTATE, 0, 0, 1, buf, 1).outcome, DFUSIM_STALL);
+	r = t_ctl(sim, std_out, DFU_USB_REQ_SET_CONFIGURATION, 1, 0, 0, NULL, 0);
+	assert_int_equal(r.outcome, DFUSIM_ACK);
+	r = t_ctl(sim, std_out, DFU_USB_REQ_SET_CONFIGURATION, 2, 0, 0, NULL, 0);
+	assert_int_equal(r.outcome, DFUSIM_STALL);
+	assert_int_equal(t_ctl(sim, if_out, DFU_USB_REQ_SET_INTERFACE, 3, 0, 0, NULL, 0).outcome,
+			 DFUSIM_ACK);
+	r = t_ctl(sim, if_in, DFU_USB_REQ_GET_INTERFACE, 0, 0, 1, buf, sizeof(buf));
 	assert_int_equal(buf[0], 3);
-	assert_int_equal(t_ctl(sim, 0x01, 11, 4, 0, 0, NULL, 0).outcome, DFUSIM_STALL);
+	assert_int_equal(t_ctl(sim, if_out, DFU_USB_REQ_SET_INTERFACE, 4, 0, 0, NULL, 0).outcome,
+			 DFUSIM_STALL);
 	assert_int_equal(dfusim_set_interface(sim, 0, 1, t_now), 0);
 	assert_int_equal(dfusim_set_interface(sim, 1, 0, t_now), -1);
-	/* device qualifier: full-speed only device stalls it */
-	assert_int_equal(t_ctl(sim, 0x80, 6, 0x0600, 0, 10, buf, sizeof(buf)).outcome, DFUSIM_STALL);
+	/* DEVICE_QUALIFIER (6): a full-speed-only device has none */
+	assert_int_equal(t_desc(sim, 6, 0, 10, buf, sizeof(buf)).outcome, DFUSIM_STALL);
 	/* vendor request */
 	assert_int_equal(t_ctl(sim, 0xc0, 1, 0, 0, 1, buf, sizeof(buf)).outcome, DFUSIM_STALL);
 	dfusim_free(sim);
@@ -250,22 +294,25 @@ static void application_descriptors(void **state)
 
 	(void)state;
 	assert_int_equal(t_dnload(sim, 2, NULL, 0), DFUSIM_ACK);
-	assert_int_equal(t_ctl(sim, 0xa1, R_GETSTATUS, 0, 0, 6, buf, 6).event, DFUSIM_EV_RUN_APP);
+	assert_int_equal(t_ctl(sim, DFU_RT_IN, DFU_REQ_GETSTATUS, 0, 0, 6, buf, 6).event,
+			 DFUSIM_EV_RUN_APP);
 	dfusim_reenumerated(sim, t_now);
-	r = t_ctl(sim, 0x80, 6, 0x0100, 0, 18, buf, sizeof(buf));
+	r = t_desc(sim, DFU_USB_DT_DEVICE, 0, 18, buf, sizeof(buf));
 	assert_int_equal(r.len, 18);
 	assert_memory_equal(buf, "\x12\x01\x00\x02\xef\x02\x01\x40\x83\x04\x40\x57\x00\x02", 14);
-	r = t_ctl(sim, 0x80, 6, 0x0200, 0, 255, buf, sizeof(buf));
+	r = t_desc(sim, DFU_USB_DT_CONFIG, 0, 255, buf, sizeof(buf));
 	assert_int_equal(r.len, 75);
 	assert_int_equal(buf[4], 2);  /* two interfaces */
 	assert_string_equal(get_string(sim, 1, s, sizeof(s)), "FOME");
 	assert_string_equal(get_string(sim, 3, s, sizeof(s)), "002D00303334510B32313533");
 	/* no DFU functional descriptor, CDC line coding works */
-	assert_int_equal(t_ctl(sim, 0x81, 6, 0x2100, 0, 9, buf, 9).outcome, DFUSIM_STALL);
+	assert_int_equal(t_desc_if(sim, DFU_USB_DT_DFU_FUNCTIONAL, 0, 9, buf, 9).outcome, DFUSIM_STALL);
 	memcpy(buf, "\x80\x25\x00\x00\x00\x00\x08", 7);
-	assert_int_equal(t_ctl(sim, 0x21, 0x20, 0, 0, 7, buf, 7).outcome, DFUSIM_ACK);
+	/* CDC SET_LINE_CODING (0x20) and GET_LINE_CODING (0x21): class
+	 * requests to an interface, the request types DFU's have */
+	assert_int_equal(t_ctl(sim, DFU_RT_OUT, 0x20, 0, 0, 7, buf, 7).outcome, DFUSIM_ACK);
 	memset(buf, 0, 7);
-	r = t_ctl(sim, 0xa1, 0x21, 0, 0, 7, buf, 7);
+	r = t_ctl(sim, DFU_RT_IN, 0x21, 0, 0, 7, buf, 7);
 	assert_int_equal(r.len, 7);
 	assert_memory_equal(buf, "\x80\x25\x00\x00\x00\x00\x08", 7);
 	dfusim_free(sim);
@@ -303,6 +350,7 @@ int main(void)
 		cmocka_unit_test(alt_strings_per_chip),
 		cmocka_unit_test(h743_identity),
 		cmocka_unit_test(f767_dual_bank_string),
+		cmocka_unit_test(f767zg_strings_serial_json),
 		cmocka_unit_test(generic_dfu11),
 		cmocka_unit_test(standard_requests),
 		cmocka_unit_test(application_descriptors),

@@ -21,11 +21,11 @@ static void get_commands(void **state)
 	struct dfusim_reply r;
 
 	(void)state;
-	r = t_ctl(sim, 0xa1, R_UPLOAD, 0, 0, 16, buf, sizeof(buf));
+	r = t_ctl(sim, DFU_RT_IN, DFU_REQ_UPLOAD, 0, 0, 16, buf, sizeof(buf));
 	assert_int_equal(r.outcome, DFUSIM_ACK);
 	assert_int_equal(r.len, 4);
 	assert_memory_equal(buf, "\x00\x21\x41\x92", 4);
-	assert_int_equal(t_state(sim), ST_DFU_IDLE);  /* short: upload over */
+	assert_int_equal(t_state(sim), DFU_STATE_IDLE);  /* short: upload over */
 	dfusim_free(sim);
 }
 
@@ -106,13 +106,13 @@ struct target_case {
 static void err_target(void **state)
 {
 	static const struct target_case cases[] = {
-		{ "below flash", 0, 0x07FFFFFF, S_TARGET },
-		{ "past flash", 0, 0x08100000, S_TARGET },
-		{ "option bytes on alt 0", 0, 0x1FFFC000, S_TARGET },
-		{ "flash on alt 1", 1, 0x08000000, S_TARGET },
-		{ "option bytes on alt 1", 1, 0x1FFFC000, S_OK },
-		{ "OTP on alt 2", 2, 0x1FFF7800, S_OK },
-		{ "feature on alt 3", 3, 0xFFFF0000, S_OK },
+		{ "below flash", 0, 0x07FFFFFF, DFU_STATUS_ERR_TARGET },
+		{ "past flash", 0, 0x08100000, DFU_STATUS_ERR_TARGET },
+		{ "option bytes on alt 0", 0, 0x1FFFC000, DFU_STATUS_ERR_TARGET },
+		{ "flash on alt 1", 1, 0x08000000, DFU_STATUS_ERR_TARGET },
+		{ "option bytes on alt 1", 1, 0x1FFFC000, DFU_STATUS_OK },
+		{ "OTP on alt 2", 2, 0x1FFF7800, DFU_STATUS_OK },
+		{ "feature on alt 3", 3, 0xFFFF0000, DFU_STATUS_OK },
 	};
 	size_t i;
 
@@ -137,20 +137,20 @@ static void err_target_erase_and_overrun(void **state)
 
 	(void)state;
 	memset(data, 0, sizeof(data));
-	assert_int_equal(t_erase(sim, 0x08100000), S_TARGET);
-	assert_int_equal(t_state(sim), ST_ERROR);
-	assert_int_equal(t_simple(sim, R_CLRSTATUS), DFUSIM_ACK);
+	assert_int_equal(t_erase(sim, 0x08100000), DFU_STATUS_ERR_TARGET);
+	assert_int_equal(t_state(sim), DFU_STATE_ERROR);
+	assert_int_equal(t_simple(sim, DFU_REQ_CLRSTATUS), DFUSIM_ACK);
 	/* a block that runs past the last byte */
 	assert_int_equal(t_set_address(sim, 0x080FFC00), 0);
 	assert_int_equal(t_dnload(sim, 2, data, 2048), DFUSIM_ACK);
 	assert_int_equal(t_status(sim, st), DFUSIM_ACK);
 	assert_int_equal(t_status(sim, st), DFUSIM_ACK);
-	assert_int_equal(st[0], S_TARGET);
-	assert_int_equal(st[4], ST_ERROR);
+	assert_int_equal(st[0], DFU_STATUS_ERR_TARGET);
+	assert_int_equal(st[4], DFU_STATE_ERROR);
 	/* erase on the option-byte alt is not a flash erase */
-	assert_int_equal(t_simple(sim, R_CLRSTATUS), DFUSIM_ACK);
+	assert_int_equal(t_simple(sim, DFU_REQ_CLRSTATUS), DFUSIM_ACK);
 	assert_int_equal(dfusim_set_interface(sim, 0, 1, t_now), 0);
-	assert_int_equal(t_erase(sim, 0x08000000), S_TARGET);
+	assert_int_equal(t_erase(sim, 0x08000000), DFU_STATUS_ERR_TARGET);
 	dfusim_free(sim);
 }
 
@@ -187,10 +187,10 @@ static void leave_runs_app(void **state)
 	(void)state;
 	assert_int_equal(t_set_address(sim, 0x08000000), 0);
 	assert_int_equal(t_dnload(sim, 2, NULL, 0), DFUSIM_ACK);
-	assert_int_equal(t_state(sim), ST_MANIFEST_SYNC);
-	r = t_ctl(sim, 0xa1, R_GETSTATUS, 0, 0, 6, buf, sizeof(buf));
+	assert_int_equal(t_state(sim), DFU_STATE_MANIFEST_SYNC);
+	r = t_ctl(sim, DFU_RT_IN, DFU_REQ_GETSTATUS, 0, 0, 6, buf, sizeof(buf));
 	assert_int_equal(r.outcome, DFUSIM_ACK);
-	assert_int_equal(buf[4], ST_MANIFEST);
+	assert_int_equal(buf[4], DFU_STATE_MANIFEST);
 	assert_int_equal(r.event, DFUSIM_EV_RUN_APP);
 	assert_true(r.back_at_us >= r.event_at_us);
 	/* afterwards it is gone */
@@ -207,7 +207,7 @@ static void leave_runs_app(void **state)
 	dfusim_reenumerated(sim, t_now);
 	dfusim_identity(sim, &id);
 	assert_int_equal(id.id_product, 0xdf11);
-	assert_int_equal(t_state(sim), ST_DFU_IDLE);
+	assert_int_equal(t_state(sim), DFU_STATE_IDLE);
 	dfusim_free(sim);
 }
 
@@ -216,8 +216,8 @@ static void poll_timeouts_and_scale(void **state)
 {
 	struct dfusim *sim = t_new("stm32f407");
 	uint8_t st[6], buf[6];
-	uint8_t cmd[5] = { 0x21, 0, 0, 0, 0x08 };
-	uint8_t er[5] = { 0x41, 0, 0, 0, 0x08 };
+	uint8_t cmd[5] = { DFUSE_CMD_SET_ADDRESS, 0, 0, 0, 0x08 };
+	uint8_t er[5] = { DFUSE_CMD_ERASE, 0, 0, 0, 0x08 };
 	struct dfusim_reply r;
 	uint64_t sent;
 
@@ -233,8 +233,8 @@ static void poll_timeouts_and_scale(void **state)
 	assert_int_equal(t_status(sim, st), DFUSIM_ACK);
 	assert_int_equal(t_poll(st), 100);
 	sent = t_now + 1000;
-	r = t_ctl(sim, 0xa1, R_GETSTATUS, 0, 0, 6, buf, sizeof(buf));
-	assert_int_equal(buf[4], ST_DNLOAD_IDLE);
+	r = t_ctl(sim, DFU_RT_IN, DFU_REQ_GETSTATUS, 0, 0, 6, buf, sizeof(buf));
+	assert_int_equal(buf[4], DFU_STATE_DNLOAD_IDLE);
 	assert_true(r.ready_at_us >= sent - 1000 + 250000 - 1000);
 	/* half speed: everything the host sees is halved */
 	assert_int_equal(dfusim_set_time_scale(sim, 0.5), 0);
@@ -242,7 +242,7 @@ static void poll_timeouts_and_scale(void **state)
 	assert_int_equal(t_status(sim, st), DFUSIM_ACK);
 	assert_int_equal(t_poll(st), 50);
 	sent = t_now + 1000;
-	r = t_ctl(sim, 0xa1, R_GETSTATUS, 0, 0, 6, buf, sizeof(buf));
+	r = t_ctl(sim, DFU_RT_IN, DFU_REQ_GETSTATUS, 0, 0, 6, buf, sizeof(buf));
 	assert_true(r.ready_at_us >= sent - 1000 + 125000 - 1000);
 	assert_true(r.ready_at_us < sent + 250000);
 	/* scale 0: nothing is reported or held */
@@ -251,7 +251,7 @@ static void poll_timeouts_and_scale(void **state)
 	assert_int_equal(t_status(sim, st), DFUSIM_ACK);
 	assert_int_equal(t_poll(st), 0);
 	sent = t_now + 1000;
-	r = t_ctl(sim, 0xa1, R_GETSTATUS, 0, 0, 6, buf, sizeof(buf));
+	r = t_ctl(sim, DFU_RT_IN, DFU_REQ_GETSTATUS, 0, 0, 6, buf, sizeof(buf));
 	assert_int_equal(r.ready_at_us, sent);
 	assert_int_equal(dfusim_set_time_scale(sim, -1), -1);
 	dfusim_free(sim);
@@ -312,7 +312,7 @@ static void golden_transcript(void **state)
 	assert_int_equal(t_status(sim, st), DFUSIM_ACK);
 	assert_int_equal(t_dnload(sim, 1, "\x01\x02\x03\x04", 4), DFUSIM_STALL);
 	assert_int_equal(t_status(sim, st), DFUSIM_ACK);
-	assert_int_equal(t_simple(sim, R_CLRSTATUS), DFUSIM_ACK);
+	assert_int_equal(t_simple(sim, DFU_REQ_CLRSTATUS), DFUSIM_ACK);
 	assert_int_equal(t_dnload(sim, 0, NULL, 0), DFUSIM_ACK);
 	assert_int_equal(t_status(sim, st), DFUSIM_ACK);
 	assert_int_equal(t_nlog, sizeof(want) / sizeof(want[0]));
@@ -339,24 +339,24 @@ static void plain_dfu11(void **state)
 
 		assert_int_equal(t_dnload(sim, block, pattern + off, n), DFUSIM_ACK);
 		assert_int_equal(t_status(sim, st), DFUSIM_ACK);
-		assert_int_equal(st[4], ST_DNBUSY);
+		assert_int_equal(st[4], DFU_STATE_DNBUSY);
 		assert_int_equal(t_status(sim, st), DFUSIM_ACK);
-		assert_int_equal(st[4], ST_DNLOAD_IDLE);
+		assert_int_equal(st[4], DFU_STATE_DNLOAD_IDLE);
 	}
 	assert_memory_equal(flash, pattern, 3000);
 	assert_int_equal(flash[3000], 0xFF);
 	assert_int_equal(t_dnload(sim, block, NULL, 0), DFUSIM_ACK);
 	assert_int_equal(t_status(sim, st), DFUSIM_ACK);
-	assert_int_equal(st[4], ST_MANIFEST);
+	assert_int_equal(st[4], DFU_STATE_MANIFEST);
 	assert_int_equal(t_status(sim, st), DFUSIM_ACK);
-	assert_int_equal(st[4], ST_MANIFEST_WAIT_RESET);
+	assert_int_equal(st[4], DFU_STATE_MANIFEST_WAIT_RESET);
 	assert_int_equal(dfusim_bus_reset(sim, t_now), DFUSIM_EV_RUN_APP);
 	dfusim_reenumerated(sim, t_now);
 	/* back in DFU for the upload */
 	assert_true(dfusim_app_reboot_to_dfu(sim, t_now) >= t_now);
 	dfusim_reenumerated(sim, t_now);
 	for (off = 0, block = 0;; block++) {
-		r = t_ctl(sim, 0xa1, R_UPLOAD, block, 0, 1024, back + off, 1024);
+		r = t_ctl(sim, DFU_RT_IN, DFU_REQ_UPLOAD, block, 0, 1024, back + off, 1024);
 		assert_int_equal(r.outcome, DFUSIM_ACK);
 		off += r.len;
 		if (off >= 3000)
@@ -364,9 +364,9 @@ static void plain_dfu11(void **state)
 	}
 	assert_memory_equal(back, pattern, 3000);
 	/* plain DFU: a zero-length DNLOAD in dfuIDLE is an error */
-	assert_int_equal(t_simple(sim, R_ABORT), DFUSIM_ACK);
+	assert_int_equal(t_simple(sim, DFU_REQ_ABORT), DFUSIM_ACK);
 	assert_int_equal(t_dnload(sim, 0, NULL, 0), DFUSIM_STALL);
-	assert_int_equal(t_state(sim), ST_ERROR);
+	assert_int_equal(t_state(sim), DFU_STATE_ERROR);
 	dfusim_free(sim);
 }
 
@@ -388,14 +388,14 @@ static void factory_reset(void **state)
 	assert_ptr_equal(dfusim_flash(sim, NULL, NULL), flash);
 	assert_int_equal(flash[12345], 0xFF);
 	assert_int_equal(ob[9], 0xFF);
-	assert_int_equal(dfusim_dfu_state(sim), ST_DFU_IDLE);
+	assert_int_equal(dfusim_dfu_state(sim), DFU_STATE_IDLE);
 	json = dfusim_stats_json(sim);
 	assert_non_null(strstr(json, "\"control\":0,"));
 	assert_non_null(strstr(json, "\"time_scale\":1}"));
 	free(json);
 	/* quirks back to the profile's: the first status is errFIRMWARE */
 	assert_int_equal(t_status(sim, st), DFUSIM_ACK);  /* no stall fault */
-	assert_int_equal(st[0], S_FIRMWARE);
+	assert_int_equal(st[0], DFU_STATUS_ERR_FIRMWARE);
 	dfusim_free(sim);
 }
 
@@ -405,7 +405,7 @@ static void transfer_time_model(void **state)
 {
 	struct dfusim *sim = t_new("stm32f407");
 	uint8_t data[2048], buf[8];
-	struct dfusim_setup s = { 0x21, R_DNLOAD, 2, 0, 2048 };
+	struct dfusim_setup s = { DFU_RT_OUT, DFU_REQ_DNLOAD, 2, 0, 2048 };
 	struct dfusim_reply r;
 	char *json;
 
@@ -415,10 +415,11 @@ static void transfer_time_model(void **state)
 	dfusim_control(sim, &s, data, sizeof(data), 5000000, &r);
 	assert_int_equal(r.outcome, DFUSIM_ACK);
 	assert_int_equal(r.ready_at_us, 5000000 + 5000);  /* 34 packets: 5 frames */
-	s = (struct dfusim_setup){ 0x21, R_ABORT, 0, 0, 0 };
+	s = (struct dfusim_setup){ DFU_RT_OUT, DFU_REQ_ABORT, 0, 0, 0 };
 	dfusim_control(sim, &s, NULL, 0, 6000000, &r);
 	assert_int_equal(r.ready_at_us, 6000000 + 1000);
-	s = (struct dfusim_setup){ 0x80, 6, 0x0100, 0, 8 };
+	s = (struct dfusim_setup){ DFU_RT_STD_IN, DFU_USB_REQ_GET_DESCRIPTOR,
+				   DFU_USB_DT_DEVICE << 8, 0, 8 };
 	dfusim_control(sim, &s, buf, sizeof(buf), 7000000, &r);
 	assert_int_equal(r.ready_at_us, 7000000 + 1000);
 	json = dfusim_stats_json(sim);
@@ -442,15 +443,15 @@ static void upload_past_end(void **state)
 
 	(void)state;
 	assert_int_equal(t_set_address(sim, 0x080FFC00), 0);
-	assert_int_equal(t_simple(sim, R_ABORT), DFUSIM_ACK);
-	r = t_ctl(sim, 0xa1, R_UPLOAD, 2, 0, 2048, buf, sizeof(buf));
+	assert_int_equal(t_simple(sim, DFU_REQ_ABORT), DFUSIM_ACK);
+	r = t_ctl(sim, DFU_RT_IN, DFU_REQ_UPLOAD, 2, 0, 2048, buf, sizeof(buf));
 	assert_int_equal(r.outcome, DFUSIM_ACK);
 	assert_int_equal(r.len, 1024);
-	assert_int_equal(t_state(sim), ST_DFU_IDLE);
+	assert_int_equal(t_state(sim), DFU_STATE_IDLE);
 	/* the next block starts past the end: errTARGET */
-	r = t_ctl(sim, 0xa1, R_UPLOAD, 3, 0, 2048, buf, sizeof(buf));
+	r = t_ctl(sim, DFU_RT_IN, DFU_REQ_UPLOAD, 3, 0, 2048, buf, sizeof(buf));
 	assert_int_equal(r.outcome, DFUSIM_STALL);
-	assert_int_equal(dfusim_dfu_status(sim), S_TARGET);
+	assert_int_equal(dfusim_dfu_status(sim), DFU_STATUS_ERR_TARGET);
 	dfusim_free(sim);
 }
 

@@ -63,7 +63,7 @@ static void disconnect_at_nth_dnload(void **state)
 	(void)state;
 	assert_int_equal(dfusim_add_fault(sim, "disconnect@dnload:2"), 0);
 	assert_int_equal(t_set_address(sim, 0x08000000), 0);
-	r = t_ctl(sim, 0x21, R_DNLOAD, 2, 0, 4, (uint8_t *)"abcd", 4);
+	r = t_ctl(sim, DFU_RT_OUT, DFU_REQ_DNLOAD, 2, 0, 4, (uint8_t *)"abcd", 4);
 	assert_int_equal(r.outcome, DFUSIM_GONE);
 	assert_int_equal(r.event, DFUSIM_EV_DISCONNECT);
 	assert_int_equal(t_status(sim, st), DFUSIM_GONE);
@@ -81,8 +81,8 @@ static void stall_at_nth_getstatus(void **state)
 	assert_int_equal(t_status(sim, st), DFUSIM_ACK);
 	assert_int_equal(t_status(sim, st), DFUSIM_ACK);
 	assert_int_equal(t_status(sim, st), DFUSIM_STALL);
-	assert_int_equal(dfusim_dfu_state(sim), ST_ERROR);
-	assert_int_equal(dfusim_dfu_status(sim), S_STALLEDPKT);
+	assert_int_equal(dfusim_dfu_state(sim), DFU_STATE_ERROR);
+	assert_int_equal(dfusim_dfu_status(sim), DFU_STATUS_ERR_STALLEDPKT);
 	assert_int_equal(t_status(sim, st), DFUSIM_ACK);  /* once only */
 	dfusim_free(sim);
 }
@@ -94,10 +94,11 @@ static void timeout_at_upload(void **state)
 
 	(void)state;
 	assert_int_equal(dfusim_add_fault(sim, "timeout@upload:2"), 0);
-	assert_int_equal(t_ctl(sim, 0xa1, R_UPLOAD, 2, 0, 64, buf, 64).outcome, DFUSIM_ACK);
-	assert_int_equal(t_ctl(sim, 0xa1, R_UPLOAD, 3, 0, 64, buf, 64).outcome, DFUSIM_NO_ANSWER);
-	assert_int_equal(dfusim_dfu_state(sim), ST_UPLOAD_IDLE);
-	assert_int_equal(t_ctl(sim, 0xa1, R_UPLOAD, 3, 0, 64, buf, 64).outcome, DFUSIM_ACK);
+	assert_int_equal(t_ctl(sim, DFU_RT_IN, DFU_REQ_UPLOAD, 2, 0, 64, buf, 64).outcome, DFUSIM_ACK);
+	assert_int_equal(t_ctl(sim, DFU_RT_IN, DFU_REQ_UPLOAD, 3, 0, 64, buf, 64).outcome,
+			 DFUSIM_NO_ANSWER);
+	assert_int_equal(dfusim_dfu_state(sim), DFU_STATE_UPLOAD_IDLE);
+	assert_int_equal(t_ctl(sim, DFU_RT_IN, DFU_REQ_UPLOAD, 3, 0, 64, buf, 64).outcome, DFUSIM_ACK);
 	dfusim_free(sim);
 }
 
@@ -111,10 +112,10 @@ static void status_at_address_range(void **state)
 	memset(data, 0x33, sizeof(data));
 	assert_int_equal(dfusim_add_fault(sim, "status=errWRITE@addr:0x08004000-0x08007fff"), 0);
 	assert_int_equal(t_write(sim, 0x08000000, data, 16, 2048), 0);
-	assert_int_equal(t_write(sim, 0x08004010, data, 16, 2048), S_WRITE);
+	assert_int_equal(t_write(sim, 0x08004010, data, 16, 2048), DFU_STATUS_ERR_WRITE);
 	assert_int_equal(flash[0x4010], 0xFF);  /* nothing written */
-	assert_int_equal(dfusim_dfu_state(sim), ST_ERROR);
-	assert_int_equal(t_simple(sim, R_CLRSTATUS), DFUSIM_ACK);
+	assert_int_equal(dfusim_dfu_state(sim), DFU_STATE_ERROR);
+	assert_int_equal(t_simple(sim, DFU_REQ_CLRSTATUS), DFUSIM_ACK);
 	/* fired once; the second time it works */
 	assert_int_equal(t_write(sim, 0x08004010, data, 16, 2048), 0);
 	assert_int_equal(flash[0x4010], 0x33);
@@ -131,8 +132,8 @@ static void repeating_status(void **state)
 	assert_int_equal(dfusim_add_fault(sim, "status=errVERIFY@write:2,repeat"), 0);
 	assert_int_equal(t_write(sim, 0x08000000, data, 4, 2048), 0);
 	for (i = 0; i < 3; i++) {
-		assert_int_equal(t_write(sim, 0x08000010, data, 4, 2048), S_VERIFY);
-		assert_int_equal(t_simple(sim, R_CLRSTATUS), DFUSIM_ACK);
+		assert_int_equal(t_write(sim, 0x08000010, data, 4, 2048), DFU_STATUS_ERR_VERIFY);
+		assert_int_equal(t_simple(sim, DFU_REQ_CLRSTATUS), DFUSIM_ACK);
 	}
 	dfusim_free(sim);
 }
@@ -146,12 +147,12 @@ static void status_at_erase_and_masserase(void **state)
 	flash[0] = 0;
 	assert_int_equal(dfusim_add_fault(sim, "status=errERASE@erase:1"), 0);
 	assert_int_equal(dfusim_add_fault(sim, "status=errCHECK_ERASED@masserase:1"), 0);
-	assert_int_equal(t_erase(sim, 0x08000000), S_ERASE);
+	assert_int_equal(t_erase(sim, 0x08000000), DFU_STATUS_ERR_ERASE);
 	assert_int_equal(flash[0], 0x00);
-	assert_int_equal(t_simple(sim, R_CLRSTATUS), DFUSIM_ACK);
+	assert_int_equal(t_simple(sim, DFU_REQ_CLRSTATUS), DFUSIM_ACK);
 	assert_int_equal(t_mass_erase(sim), 5);
 	assert_int_equal(flash[0], 0x00);
-	assert_int_equal(t_simple(sim, R_CLRSTATUS), DFUSIM_ACK);
+	assert_int_equal(t_simple(sim, DFU_REQ_CLRSTATUS), DFUSIM_ACK);
 	assert_int_equal(t_erase(sim, 0x08000000), 0);
 	assert_int_equal(flash[0], 0xFF);
 	dfusim_free(sim);
@@ -194,8 +195,8 @@ static void status_at_getstatus(void **state)
 	(void)state;
 	assert_int_equal(dfusim_add_fault(sim, "status=errFIRMWARE@getstatus:1"), 0);
 	assert_int_equal(t_status(sim, st), DFUSIM_ACK);
-	assert_int_equal(st[0], S_FIRMWARE);
-	assert_int_equal(st[4], ST_ERROR);
+	assert_int_equal(st[0], DFU_STATUS_ERR_FIRMWARE);
+	assert_int_equal(st[4], DFU_STATE_ERROR);
 	dfusim_free(sim);
 }
 
@@ -213,7 +214,7 @@ static void powerloss_mid_write(void **state)
 	assert_int_equal(dfusim_add_fault(sim, "powerloss@write:1"), 0);
 	assert_int_equal(t_set_address(sim, 0x08000000), 0);
 	assert_int_equal(t_dnload(sim, 2, data, 2048), DFUSIM_ACK);
-	r = t_ctl(sim, 0xa1, R_GETSTATUS, 0, 0, 6, buf, sizeof(buf));
+	r = t_ctl(sim, DFU_RT_IN, DFU_REQ_GETSTATUS, 0, 0, 6, buf, sizeof(buf));
 	assert_int_equal(r.outcome, DFUSIM_ACK);
 	assert_int_equal(r.event, DFUSIM_EV_RESET_TO_DFU);
 	assert_int_equal(t_status(sim, st), DFUSIM_GONE);
@@ -221,7 +222,7 @@ static void powerloss_mid_write(void **state)
 	assert_int_equal(flash[1023], 0x00);
 	assert_int_equal(flash[1024], 0xFF);
 	dfusim_reenumerated(sim, t_now);
-	assert_int_equal(t_state(sim), ST_DFU_IDLE);
+	assert_int_equal(t_state(sim), DFU_STATE_IDLE);
 	dfusim_free(sim);
 }
 
@@ -233,8 +234,8 @@ static void powerloss_at_getstatus(void **state)
 
 	(void)state;
 	assert_int_equal(dfusim_add_fault(sim, "powerloss@getstatus:2"), 0);
-	assert_int_equal(t_ctl(sim, 0xa1, R_GETSTATUS, 0, 0, 6, buf, 6).outcome, DFUSIM_ACK);
-	r = t_ctl(sim, 0xa1, R_GETSTATUS, 0, 0, 6, buf, 6);
+	assert_int_equal(t_ctl(sim, DFU_RT_IN, DFU_REQ_GETSTATUS, 0, 0, 6, buf, 6).outcome, DFUSIM_ACK);
+	r = t_ctl(sim, DFU_RT_IN, DFU_REQ_GETSTATUS, 0, 0, 6, buf, 6);
 	assert_int_equal(r.outcome, DFUSIM_GONE);
 	assert_int_equal(r.event, DFUSIM_EV_RESET_TO_DFU);
 	assert_true(r.back_at_us >= r.event_at_us);
@@ -249,9 +250,9 @@ static void stall_descriptor(void **state)
 
 	(void)state;
 	assert_int_equal(dfusim_add_fault(sim, "stall@descriptor:2"), 0);
-	assert_int_equal(t_ctl(sim, 0x80, 6, 0x0100, 0, 18, buf, 18).outcome, DFUSIM_ACK);
-	assert_int_equal(t_ctl(sim, 0x80, 6, 0x0100, 0, 18, buf, 18).outcome, DFUSIM_STALL);
-	assert_int_equal(dfusim_dfu_state(sim), ST_DFU_IDLE);
+	assert_int_equal(t_desc(sim, DFU_USB_DT_DEVICE, 0, 18, buf, 18).outcome, DFUSIM_ACK);
+	assert_int_equal(t_desc(sim, DFU_USB_DT_DEVICE, 0, 18, buf, 18).outcome, DFUSIM_STALL);
+	assert_int_equal(dfusim_dfu_state(sim), DFU_STATE_IDLE);
 	dfusim_free(sim);
 }
 
@@ -263,7 +264,7 @@ static void read_fault_by_address(void **state)
 	(void)state;
 	assert_int_equal(dfusim_add_fault(sim, "status=errTARGET@addr:0x08000100"), 0);
 	assert_int_equal(t_read(sim, 0x08000000, buf, 512, 2048), -1);
-	assert_int_equal(dfusim_dfu_status(sim), S_TARGET);
+	assert_int_equal(dfusim_dfu_status(sim), DFU_STATUS_ERR_TARGET);
 	dfusim_free(sim);
 }
 
@@ -281,8 +282,8 @@ static void leave_and_option_kinds(void **state)
 	assert_int_equal(dfusim_set_interface(sim, 0, 1, t_now), 0);
 	assert_int_equal(t_set_address(sim, 0x1FFFC000), 0);
 	assert_int_equal(t_dnload(sim, 2, ob, 16), DFUSIM_STALL);
-	assert_int_equal(t_simple(sim, R_CLRSTATUS), DFUSIM_ACK);
-	r = t_ctl(sim, 0x21, R_DNLOAD, 2, 0, 0, NULL, 0);
+	assert_int_equal(t_simple(sim, DFU_REQ_CLRSTATUS), DFUSIM_ACK);
+	r = t_ctl(sim, DFU_RT_OUT, DFU_REQ_DNLOAD, 2, 0, 0, NULL, 0);
 	assert_int_equal(r.outcome, DFUSIM_GONE);
 	assert_int_equal(r.event, DFUSIM_EV_DISCONNECT);
 	dfusim_free(sim);
@@ -300,14 +301,14 @@ static void faults_on_leave(void **state)
 	assert_int_equal(dfusim_add_fault(sim, "status=errNOTDONE@leave:1"), 0);
 	assert_int_equal(dfusim_add_fault(sim, "powerloss@leave:2"), 0);
 	assert_int_equal(t_dnload(sim, 2, NULL, 0), DFUSIM_ACK);
-	r = t_ctl(sim, 0xa1, R_GETSTATUS, 0, 0, 6, buf, 6);
+	r = t_ctl(sim, DFU_RT_IN, DFU_REQ_GETSTATUS, 0, 0, 6, buf, 6);
 	assert_int_equal(r.event, DFUSIM_EV_NONE);
 	assert_int_equal(buf[0], 9);
-	assert_int_equal(buf[4], ST_ERROR);
-	assert_int_equal(t_simple(sim, R_CLRSTATUS), DFUSIM_ACK);
+	assert_int_equal(buf[4], DFU_STATE_ERROR);
+	assert_int_equal(t_simple(sim, DFU_REQ_CLRSTATUS), DFUSIM_ACK);
 	assert_int_equal(t_dnload(sim, 2, NULL, 0), DFUSIM_ACK);
-	r = t_ctl(sim, 0xa1, R_GETSTATUS, 0, 0, 6, buf, 6);
-	assert_int_equal(buf[4], ST_MANIFEST);
+	r = t_ctl(sim, DFU_RT_IN, DFU_REQ_GETSTATUS, 0, 0, 6, buf, 6);
+	assert_int_equal(buf[4], DFU_STATE_MANIFEST);
 	assert_int_equal(r.event, DFUSIM_EV_RESET_TO_DFU);
 	dfusim_free(sim);
 }

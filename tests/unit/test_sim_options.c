@@ -24,9 +24,9 @@ static enum dfusim_bus_event write_ob(struct dfusim *sim, uint32_t addr, const u
 	assert_int_equal(dfusim_set_interface(sim, 0, 1, t_now), 0);
 	assert_int_equal(t_set_address(sim, addr), 0);
 	assert_int_equal(t_dnload(sim, 2, ob, n), DFUSIM_ACK);
-	r = t_ctl(sim, 0xa1, R_GETSTATUS, 0, 0, 6, buf, sizeof(buf));
+	r = t_ctl(sim, DFU_RT_IN, DFU_REQ_GETSTATUS, 0, 0, 6, buf, sizeof(buf));
 	assert_int_equal(r.outcome, DFUSIM_ACK);
-	assert_int_equal(buf[4], ST_DNBUSY);
+	assert_int_equal(buf[4], DFU_STATE_DNBUSY);
 	/* the next request finds the device gone */
 	assert_int_equal(t_status(sim, st), DFUSIM_GONE);
 	if (r.event != DFUSIM_EV_DISCONNECT)
@@ -79,17 +79,17 @@ static void write_protection(void **state)
 	(void)state;
 	memset(data, 0, sizeof(data));
 	assert_int_equal(dfusim_set_option(sim, "nWRP", 0xFFD), 0);
-	assert_int_equal(t_erase(sim, 0x08004000), S_TARGET);
-	assert_int_equal(t_simple(sim, R_CLRSTATUS), DFUSIM_ACK);
-	assert_int_equal(t_write(sim, 0x08004000, data, 16, 2048), S_WRITE);
+	assert_int_equal(t_erase(sim, 0x08004000), DFU_STATUS_ERR_TARGET);
+	assert_int_equal(t_simple(sim, DFU_REQ_CLRSTATUS), DFUSIM_ACK);
+	assert_int_equal(t_write(sim, 0x08004000, data, 16, 2048), DFU_STATUS_ERR_WRITE);
 	assert_int_equal(flash[0x4000], 0xFF);
-	assert_int_equal(t_simple(sim, R_CLRSTATUS), DFUSIM_ACK);
+	assert_int_equal(t_simple(sim, DFU_REQ_CLRSTATUS), DFUSIM_ACK);
 	/* a write that straddles sectors 0 and 1 is refused as a whole */
-	assert_int_equal(t_write(sim, 0x08003FF8, data, 16, 2048), S_WRITE);
+	assert_int_equal(t_write(sim, 0x08003FF8, data, 16, 2048), DFU_STATUS_ERR_WRITE);
 	assert_int_equal(flash[0x3FF8], 0xFF);
-	assert_int_equal(t_simple(sim, R_CLRSTATUS), DFUSIM_ACK);
-	assert_int_equal(t_mass_erase(sim), S_ERASE);
-	assert_int_equal(t_simple(sim, R_CLRSTATUS), DFUSIM_ACK);
+	assert_int_equal(t_simple(sim, DFU_REQ_CLRSTATUS), DFUSIM_ACK);
+	assert_int_equal(t_mass_erase(sim), DFU_STATUS_ERR_ERASE);
+	assert_int_equal(t_simple(sim, DFU_REQ_CLRSTATUS), DFUSIM_ACK);
 	assert_int_equal(t_erase(sim, 0x08000000), 0);
 	assert_int_equal(t_write(sim, 0x08000000, data, 16, 2048), 0);
 	assert_int_equal(flash[0], 0x00);
@@ -102,7 +102,7 @@ static void rdp1_then_unprotect(void **state)
 {
 	struct dfusim *sim = t_new("stm32f407");
 	uint8_t buf[64], st[6], ob[16];
-	uint8_t unprotect = 0x92;
+	uint8_t unprotect = DFUSE_CMD_READ_UNPROTECT;
 	struct dfusim_reply r;
 	size_t size, i;
 	uint8_t *flash = dfusim_flash(sim, NULL, &size);
@@ -110,25 +110,25 @@ static void rdp1_then_unprotect(void **state)
 	(void)state;
 	memset(flash, 0x42, size);
 	assert_int_equal(dfusim_set_option(sim, "RDP", 1), 0);
-	assert_int_equal(t_set_address(sim, 0x08000000), S_VENDOR);
-	assert_int_equal(t_state(sim), ST_ERROR);
-	assert_int_equal(t_simple(sim, R_CLRSTATUS), DFUSIM_ACK);
-	assert_int_equal(t_erase(sim, 0x08000000), S_VENDOR);
-	assert_int_equal(t_simple(sim, R_CLRSTATUS), DFUSIM_ACK);
-	assert_int_equal(t_mass_erase(sim), S_VENDOR);
-	assert_int_equal(t_simple(sim, R_CLRSTATUS), DFUSIM_ACK);
-	r = t_ctl(sim, 0xa1, R_UPLOAD, 2, 0, 64, buf, sizeof(buf));
+	assert_int_equal(t_set_address(sim, 0x08000000), DFU_STATUS_ERR_VENDOR);
+	assert_int_equal(t_state(sim), DFU_STATE_ERROR);
+	assert_int_equal(t_simple(sim, DFU_REQ_CLRSTATUS), DFUSIM_ACK);
+	assert_int_equal(t_erase(sim, 0x08000000), DFU_STATUS_ERR_VENDOR);
+	assert_int_equal(t_simple(sim, DFU_REQ_CLRSTATUS), DFUSIM_ACK);
+	assert_int_equal(t_mass_erase(sim), DFU_STATUS_ERR_VENDOR);
+	assert_int_equal(t_simple(sim, DFU_REQ_CLRSTATUS), DFUSIM_ACK);
+	r = t_ctl(sim, DFU_RT_IN, DFU_REQ_UPLOAD, 2, 0, 64, buf, sizeof(buf));
 	assert_int_equal(r.outcome, DFUSIM_STALL);
-	assert_int_equal(dfusim_dfu_status(sim), S_VENDOR);
-	assert_int_equal(t_simple(sim, R_CLRSTATUS), DFUSIM_ACK);
+	assert_int_equal(dfusim_dfu_status(sim), DFU_STATUS_ERR_VENDOR);
+	assert_int_equal(t_simple(sim, DFU_REQ_CLRSTATUS), DFUSIM_ACK);
 	/* the option bytes stay readable */
 	read_ob(sim, 0x1FFFC000, ob, 16);
 	assert_int_equal(ob[1], 0xBB);
 	assert_int_equal(flash[0], 0x42);
 	/* READ UNPROTECT */
 	assert_int_equal(t_dnload(sim, 0, &unprotect, 1), DFUSIM_ACK);
-	r = t_ctl(sim, 0xa1, R_GETSTATUS, 0, 0, 6, buf, sizeof(buf));
-	assert_int_equal(buf[4], ST_DNBUSY);
+	r = t_ctl(sim, DFU_RT_IN, DFU_REQ_GETSTATUS, 0, 0, 6, buf, sizeof(buf));
+	assert_int_equal(buf[4], DFU_STATE_DNBUSY);
 	assert_int_equal(r.event, DFUSIM_EV_RESET_TO_DFU);
 	assert_int_equal(t_status(sim, st), DFUSIM_GONE);
 	dfusim_reenumerated(sim, t_now);
@@ -212,8 +212,8 @@ static void f429_two_areas(void **state)
 	assert_int_equal(dfusim_set_option(sim, "nWRP2", 0xFFE), 0);  /* sector 12 */
 	read_ob(sim, 0x1FFEC000, ob, 16);
 	assert_int_equal(ob[8], 0xFE);
-	assert_int_equal(t_erase(sim, 0x08100000), S_TARGET);
-	assert_int_equal(t_simple(sim, R_CLRSTATUS), DFUSIM_ACK);
+	assert_int_equal(t_erase(sim, 0x08100000), DFU_STATUS_ERR_TARGET);
+	assert_int_equal(t_simple(sim, DFU_REQ_CLRSTATUS), DFUSIM_ACK);
 	assert_int_equal(t_erase(sim, 0x080E0000), 0);
 	/* a read across the gap between the areas stops at the area's end */
 	assert_int_equal(dfusim_set_interface(sim, 0, 1, t_now), 0);
@@ -234,7 +234,7 @@ static void h743_rdp_via_prg(void **state)
 	assert_int_equal(write_ob(sim, 0x5200201C, ob, 128), DFUSIM_EV_RESET_TO_DFU);
 	read_ob(sim, 0x5200201C, ob, 128);
 	assert_int_equal(ob[1], 0xBB);
-	assert_int_equal(t_set_address(sim, 0x08000000), S_VENDOR);
+	assert_int_equal(t_set_address(sim, 0x08000000), DFU_STATUS_ERR_VENDOR);
 	dfusim_free(sim);
 }
 

@@ -16,17 +16,7 @@
 #include <cmocka.h>
 
 #include "dfusim.h"
-
-enum {
-	ST_APP_IDLE = 0, ST_DFU_IDLE = 2, ST_DNLOAD_SYNC = 3, ST_DNBUSY = 4,
-	ST_DNLOAD_IDLE = 5, ST_MANIFEST_SYNC = 6, ST_MANIFEST = 7,
-	ST_MANIFEST_WAIT_RESET = 8, ST_UPLOAD_IDLE = 9, ST_ERROR = 10,
-};
-enum {
-	S_OK = 0, S_TARGET = 1, S_WRITE = 3, S_ERASE = 4, S_VERIFY = 7, S_ADDRESS = 8,
-	S_FIRMWARE = 10, S_VENDOR = 11, S_UNKNOWN = 14, S_STALLEDPKT = 15,
-};
-enum { R_DETACH, R_DNLOAD, R_UPLOAD, R_GETSTATUS, R_CLRSTATUS, R_GETSTATE, R_ABORT };
+#include "dfu_wire.h"
 
 /* The test's clock: every transfer happens 1 ms after the one before. */
 static uint64_t t_now = 1000000;
@@ -50,11 +40,34 @@ static inline struct dfusim_reply t_ctl(struct dfusim *sim, uint8_t type, uint8_
 
 	t_now += 1000;
 	dfusim_control(sim, &s, data, cap, t_now, &r);
-	if (r.outcome == DFUSIM_ACK && (type & 0x80))
+	if (r.outcome == DFUSIM_ACK && (type & DFU_USB_DIR_IN))
 		assert_true(r.len <= len && r.len <= cap);
 	if (r.ready_at_us > t_now)
 		t_now = r.ready_at_us;
 	return r;
+}
+
+/* GET_DESCRIPTOR of type and index, to the device (t_desc) or to the
+ * interface (t_desc_if, the DFU functional descriptor's way); strings are
+ * asked in US English as every host does. */
+static inline struct dfusim_reply t_desc_to(struct dfusim *sim, uint8_t recipient, uint8_t type,
+					    uint8_t index, uint16_t len, uint8_t *buf, size_t cap)
+{
+	return t_ctl(sim, DFU_RT_STD_IN | recipient, DFU_USB_REQ_GET_DESCRIPTOR,
+		     (uint16_t)(type << 8 | index),
+		     type == DFU_USB_DT_STRING ? DFU_USB_LANGID_EN_US : 0, len, buf, cap);
+}
+
+static inline struct dfusim_reply t_desc(struct dfusim *sim, uint8_t type, uint8_t index,
+					 uint16_t len, uint8_t *buf, size_t cap)
+{
+	return t_desc_to(sim, DFU_USB_RECIP_DEVICE, type, index, len, buf, cap);
+}
+
+static inline struct dfusim_reply t_desc_if(struct dfusim *sim, uint8_t type, uint8_t index,
+					    uint16_t len, uint8_t *buf, size_t cap)
+{
+	return t_desc_to(sim, DFU_USB_RECIP_INTERFACE, type, index, len, buf, cap);
 }
 
 /* A fresh simulator with time scale 0 (nothing waits) and, unless the
@@ -75,7 +88,7 @@ static inline struct dfusim *t_new(const char *chip)
 static inline enum dfusim_outcome t_status(struct dfusim *sim, uint8_t st[6])
 {
 	uint8_t buf[6] = { 0 };
-	struct dfusim_reply r = t_ctl(sim, 0xa1, R_GETSTATUS, 0, 0, 6, buf, sizeof(buf));
+	struct dfusim_reply r = t_ctl(sim, DFU_RT_IN, DFU_REQ_GETSTATUS, 0, 0, 6, buf, sizeof(buf));
 
 	if (r.outcome == DFUSIM_ACK)
 		assert_int_equal(r.len, 6);
@@ -86,7 +99,7 @@ static inline enum dfusim_outcome t_status(struct dfusim *sim, uint8_t st[6])
 static inline int t_state(struct dfusim *sim)
 {
 	uint8_t b = 0xee;
-	struct dfusim_reply r = t_ctl(sim, 0xa1, R_GETSTATE, 0, 0, 1, &b, 1);
+	struct dfusim_reply r = t_ctl(sim, DFU_RT_IN, DFU_REQ_GETSTATE, 0, 0, 1, &b, 1);
 
 	return r.outcome == DFUSIM_ACK ? b : -1;
 }
@@ -103,12 +116,12 @@ static inline enum dfusim_outcome t_dnload(struct dfusim *sim, uint16_t block, c
 
 	if (len)
 		memcpy(buf, data, len);
-	return t_ctl(sim, 0x21, R_DNLOAD, block, 0, len, buf, len).outcome;
+	return t_ctl(sim, DFU_RT_OUT, DFU_REQ_DNLOAD, block, 0, len, buf, len).outcome;
 }
 
 static inline enum dfusim_outcome t_simple(struct dfusim *sim, uint8_t req)
 {
-	return t_ctl(sim, 0x21, req, 0, 0, 0, NULL, 0).outcome;
+	return t_ctl(sim, DFU_RT_OUT, req, 0, 0, 0, NULL, 0).outcome;
 }
 
 /* A DfuSe command and the two GETSTATUS that finish it; returns the
@@ -119,7 +132,7 @@ static inline int t_cmd(struct dfusim *sim, const uint8_t *cmd, uint16_t len, in
 
 	assert_int_equal(t_dnload(sim, 0, cmd, len), DFUSIM_ACK);
 	assert_int_equal(t_status(sim, st), DFUSIM_ACK);
-	assert_int_equal(st[4], ST_DNBUSY);
+	assert_int_equal(st[4], DFU_STATE_DNBUSY);
 	assert_int_equal(t_status(sim, st), DFUSIM_ACK);
 	if (state)
 		*state = st[4];
@@ -128,7 +141,7 @@ static inline int t_cmd(struct dfusim *sim, const uint8_t *cmd, uint16_t len, in
 
 static inline int t_set_address(struct dfusim *sim, uint32_t a)
 {
-	uint8_t cmd[5] = { 0x21, (uint8_t)a, (uint8_t)(a >> 8), (uint8_t)(a >> 16),
+	uint8_t cmd[5] = { DFUSE_CMD_SET_ADDRESS, (uint8_t)a, (uint8_t)(a >> 8), (uint8_t)(a >> 16),
 			   (uint8_t)(a >> 24) };
 
 	return t_cmd(sim, cmd, 5, NULL);
@@ -136,7 +149,7 @@ static inline int t_set_address(struct dfusim *sim, uint32_t a)
 
 static inline int t_erase(struct dfusim *sim, uint32_t a)
 {
-	uint8_t cmd[5] = { 0x41, (uint8_t)a, (uint8_t)(a >> 8), (uint8_t)(a >> 16),
+	uint8_t cmd[5] = { DFUSE_CMD_ERASE, (uint8_t)a, (uint8_t)(a >> 8), (uint8_t)(a >> 16),
 			   (uint8_t)(a >> 24) };
 
 	return t_cmd(sim, cmd, 5, NULL);
@@ -144,7 +157,7 @@ static inline int t_erase(struct dfusim *sim, uint32_t a)
 
 static inline int t_mass_erase(struct dfusim *sim)
 {
-	uint8_t cmd[1] = { 0x41 };
+	uint8_t cmd[1] = { DFUSE_CMD_ERASE };
 
 	return t_cmd(sim, cmd, 1, NULL);
 }
@@ -166,11 +179,11 @@ static inline int t_write(struct dfusim *sim, uint32_t addr, const uint8_t *data
 
 		assert_int_equal(t_dnload(sim, block, data + off, n), DFUSIM_ACK);
 		assert_int_equal(t_status(sim, st), DFUSIM_ACK);
-		assert_int_equal(st[4], ST_DNBUSY);
+		assert_int_equal(st[4], DFU_STATE_DNBUSY);
 		assert_int_equal(t_status(sim, st), DFUSIM_ACK);
 		if (st[0])
 			return st[0];
-		assert_int_equal(st[4], ST_DNLOAD_IDLE);
+		assert_int_equal(st[4], DFU_STATE_DNLOAD_IDLE);
 	}
 	return 0;
 }
@@ -184,10 +197,10 @@ static inline long t_read(struct dfusim *sim, uint32_t addr, uint8_t *out, size_
 
 	if (t_set_address(sim, addr))
 		return -1;
-	assert_int_equal(t_simple(sim, R_ABORT), DFUSIM_ACK);
+	assert_int_equal(t_simple(sim, DFU_REQ_ABORT), DFUSIM_ACK);
 	while (off < len) {
 		uint16_t n = (uint16_t)(len - off < xfer ? len - off : xfer);
-		struct dfusim_reply r = t_ctl(sim, 0xa1, R_UPLOAD, block++, 0, n, out + off, n);
+		struct dfusim_reply r = t_ctl(sim, DFU_RT_IN, DFU_REQ_UPLOAD, block++, 0, n, out + off, n);
 
 		if (r.outcome != DFUSIM_ACK)
 			return -1;
@@ -195,7 +208,7 @@ static inline long t_read(struct dfusim *sim, uint32_t addr, uint8_t *out, size_
 		if (r.len < n)
 			break;
 	}
-	assert_int_equal(t_simple(sim, R_ABORT), DFUSIM_ACK);
+	assert_int_equal(t_simple(sim, DFU_REQ_ABORT), DFUSIM_ACK);
 	return (long)off;
 }
 

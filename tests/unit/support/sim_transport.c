@@ -74,7 +74,7 @@ static int transfer(struct sim_transport *st, uint8_t type, uint8_t req, uint16_
 	}
 	switch (reply.outcome) {
 	case DFUSIM_ACK:
-		return (type & 0x80) ? (int)reply.len : len;
+		return (type & DFU_USB_DIR_IN) ? (int)reply.len : len;
 	case DFUSIM_STALL:
 		return DFU_ERR_STALL;
 	case DFUSIM_NO_ANSWER:
