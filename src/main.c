@@ -31,6 +31,7 @@ static const struct tool_command commands[] = {
 	{ "erase", tool_erase, "erase --mass, --sector N[-M] or --range A:LEN" },
 	{ "leave", tool_leave, "leave DFU mode and start the firmware" },
 	{ "unprotect", tool_unprotect_cmd, "remove read protection (wipes the flash)" },
+	{ "recover", tool_recover, "list, finish or discard interrupted jobs' journals" },
 	{ "option-bytes", tool_option_bytes, "show or --set the option bytes (RDP, nDBANK, BOOT_ADDx)" },
 	{ "image", tool_image, "show what a firmware file holds (image info FILE)" },
 	{ "convert", tool_convert, "convert a firmware file to another format" },

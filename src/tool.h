@@ -96,9 +96,11 @@ int tool_verify(struct dfu_ctx *ctx, int argc, char **argv);   /* tool_flash.c *
 int tool_read(struct dfu_ctx *ctx, int argc, char **argv);     /* tool_read.c */
 int tool_erase(struct dfu_ctx *ctx, int argc, char **argv);    /* tool_erase.c */
 int tool_leave(struct dfu_ctx *ctx, int argc, char **argv);    /* tool_erase.c */
-/* tool_erase.c's tool_unprotect() is no longer dispatched: `unprotect`
- * runs tool_unprotect_cmd(), which reads the RDP level first. */
-int tool_unprotect(struct dfu_ctx *ctx, int argc, char **argv); /* tool_erase.c */
+int tool_recover(struct dfu_ctx *ctx, int argc, char **argv);  /* tool_recover.c */
+/* Runs an erase job (tool_erase.c; also dfu-util's :mass-erase) and prints
+ * what it erased in real sectors and bytes. */
+int tool_run_erase(struct dfu_ctx *ctx, struct dfu_dev *dev, const struct dfu_erase_spec *spec);
+/* `unprotect`: reads the RDP level first (tool_unprotect.c). */
 int tool_unprotect_cmd(struct dfu_ctx *ctx, int argc, char **argv); /* tool_unprotect.c */
 /* Removes read protection from dev (alt selected, dfuIDLE) only when it is
  * on: at RDP level 0 it says so and changes nothing (*wiped false). At
@@ -126,6 +128,7 @@ enum tool_cmd {
 	TOOL_CMD_ERASE = 1 << 5,
 	TOOL_CMD_LEAVE = 1 << 6,
 	TOOL_CMD_UNPROTECT = 1 << 7,
+	TOOL_CMD_RECOVER = 1 << 8,
 };
 
 /* Everything a device command can be told, parsed from one table. */
@@ -145,6 +148,8 @@ struct options {
 	bool no_leave;
 	bool dry_run;
 	bool force;
+	bool finish;                  /* recover --finish */
+	const char *discard;          /* recover --discard JOURNAL */
 	bool dfu_util;                /* parsed from dfu-util's command line
 					 (messages name -s, not --address) */
 #define TOOL_MAX_LIST 16

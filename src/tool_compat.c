@@ -375,14 +375,16 @@ static int run(struct dfu_ctx *ctx, struct compat *c)
 		goto out;
 	}
 	if (c->mass_erase) {
+		struct dfu_erase_spec spec;
+
+		memset(&spec, 0, sizeof(spec));
+		spec.mass = true;
 		err = select_idle(c, dev);
-		if (!err) {
-			if (tool_globals.verbosity >= 0)
-				fprintf(stderr, "dfuflash: mass erase (this can take 30 s on an F7)\n");
-			err = dfuse_mass_erase(dev);
-		}
 		if (!err && tool_globals.verbosity >= 0)
-			fprintf(stderr, "dfuflash: mass erase done\n");
+			fprintf(stderr, "dfuflash: mass erase (this can take 30 s on an F7), then "
+				"reading the flash back blank\n");
+		if (!err)
+			err = tool_run_erase(ctx, dev, &spec);
 		if (err)
 			goto out;
 	}

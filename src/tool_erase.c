@@ -1,6 +1,6 @@
 /*
- * tool_erase.c - `dfuflash erase`, `dfuflash leave` and `dfuflash
- * unprotect`: the commands that change the device without a file.
+ * tool_erase.c - `dfuflash erase` (an engine job like flash: exactly what
+ * is named becomes blank, every other byte stays) and `dfuflash leave`.
  */
 #include "tool.h"
 
@@ -45,19 +45,16 @@ static bool parse_range(const char *s, uint32_t *address, uint32_t *len)
 	return tool_parse_u32(buf, address) && tool_parse_u32(colon + 1, len);
 }
 
-/* Opens the device, selects the alt and brings it to dfuIDLE, reporting a
- * dfuERROR it was found in (through the log). */
-static int open_idle(struct dfu_ctx *ctx, const struct options *o, struct dfu_dev **out)
+/* Opens the device and selects the alt the options name. The engine
+ * brings it to dfuIDLE (reporting a dfuERROR it held through the log). */
+static int open_alt(struct dfu_ctx *ctx, const struct options *o, struct dfu_dev **out)
 {
 	struct dfu_dev *dev = NULL;
 	int err;
 
-	/* A dfuERROR found and cleared is reported by the library's log. */
 	err = tool_open_device(ctx, o, &dev);
-	if (!err)
+	if (!err && o->alt)
 		err = dfu_dev_select_alt(dev, o->alt);
-	if (!err)
-		err = dfu_make_idle(dev, NULL);
 	if (err) {
 		dfu_dev_close(dev);
 		return err;
@@ -66,46 +63,121 @@ static int open_idle(struct dfu_ctx *ctx, const struct options *o, struct dfu_de
 	return DFU_OK;
 }
 
-/* `dfuflash erase (--mass | --sector N[-M] | --range A:LEN)`. */
+/* "2, 3, 12-13" from the sectors a plan erases, into buf. */
+static void erased_list(const struct dfu_plan *plan, char *buf, size_t cap)
+{
+	size_t i, n = dfu_plan_count(plan), used = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && used + 1 < cap; i++) {
+		const struct dfu_plan_entry *e = dfu_plan_entry(plan, i);
+		unsigned first;
+		int w;
+
+		if (e->action == DFU_ACTION_NONE)
+			continue;
+		first = e->sector.number;
+		while (i + 1 < n && dfu_plan_entry(plan, i + 1)->action != DFU_ACTION_NONE &&
+		       dfu_plan_entry(plan, i + 1)->sector.number == dfu_plan_entry(plan, i)->sector.number + 1)
+			i++;
+		if (first == dfu_plan_entry(plan, i)->sector.number)
+			w = snprintf(buf + used, cap - used, "%s%u", used ? ", " : "", first);
+		else
+			w = snprintf(buf + used, cap - used, "%s%u-%u", used ? ", " : "", first,
+				     dfu_plan_entry(plan, i)->sector.number);
+		if (w < 0)
+			break;
+		used += (size_t)w;
+		if (used >= cap)
+			used = cap - 1;
+	}
+}
+
+/* See tool.h. The plan is made first (nothing changes), so what is printed
+ * afterwards names the real sectors of the chip's true map. */
+int tool_run_erase(struct dfu_ctx *ctx, struct dfu_dev *dev, const struct dfu_erase_spec *spec)
+{
+	struct dfu_flash_result res = { 0 };
+	struct dfu_erase_spec s = *spec;
+	struct dfu_plan *plan = NULL;
+	struct tool_progress tp;
+	char list[256];
+	int err;
+
+	(void)ctx;
+	tool_progress_init(&tp);
+	s.progress = tool_progress_cb;
+	s.progress_user = &tp;
+	err = dfu_erase_plan(dev, &s, &plan);
+	if (err)
+		return err;
+	erased_list(plan, list, sizeof(list));
+	dfu_plan_free(plan);
+	err = dfu_erase(dev, &s, &res);
+	if (err)
+		return err;
+	if (tool_globals.json) {
+		printf("{\"erased\":true,\"sectors\":");
+		tool_json_string(stdout, list);
+		printf(",\"sectors_erased\":%u,\"bytes_erased\":%llu,\"bytes_kept\":%llu,"
+		       "\"verified\":%s}\n", res.sectors_erased,
+		       (unsigned long long)res.bytes_erased, (unsigned long long)res.bytes_kept,
+		       res.verified ? "true" : "false");
+	} else if (tool_globals.verbosity >= 0) {
+		fprintf(stderr, "dfuflash: erased sector%s %s (%u sector%s, %.1f KiB)",
+			res.sectors_erased == 1 ? "" : "s", list, res.sectors_erased,
+			res.sectors_erased == 1 ? "" : "s", (double)res.bytes_erased / 1024.0);
+		if (res.bytes_kept)
+			fprintf(stderr, ", keeping and writing back %llu bytes of them outside "
+				"the range", (unsigned long long)res.bytes_kept);
+		fprintf(stderr, "%s\n", res.verified ? "; read back blank" : "");
+	}
+	return DFU_OK;
+}
+
+/* `dfuflash erase (--mass | --sector N[-M]... | --range A:LEN...)`. */
 int tool_erase(struct dfu_ctx *ctx, int argc, char **argv)
 {
+	unsigned first[TOOL_MAX_LIST], last[TOOL_MAX_LIST];
+	uint32_t address[TOOL_MAX_LIST], len[TOOL_MAX_LIST];
+	struct dfu_erase_spec spec;
 	struct dfu_dev *dev = NULL;
-	struct tool_progress tp;
 	struct options o;
-	unsigned first = 0, last = 0;
-	uint32_t address = 0, len = 0;
-	int n, err = tool_parse_options(TOOL_CMD_ERASE, argc, argv, &o);
+	size_t i;
+	int err = tool_parse_options(TOOL_CMD_ERASE, argc, argv, &o);
 
 	if (err)
 		return err == TOOL_HELP ? DFU_OK : err;
-	n = (o.mass_erase ? 1 : 0) + (int)o.nsectors + (int)o.nranges;
-	if (n != 1 || o.file) {
-		tool_error("erase: say what to erase: --mass, --sector N[-M] or --range A:LEN");
+	if ((!o.mass_erase && !o.nsectors && !o.nranges) || o.file ||
+	    (o.mass_erase && (o.nsectors || o.nranges))) {
+		tool_error("erase: say what to erase: --mass, or --sector N[-M] and --range "
+			   "A:LEN (each as often as you like)");
 		return TOOL_USAGE;
 	}
-	if (o.nsectors && !parse_sectors(o.sectors[0], &first, &last)) {
-		tool_error("erase: bad sector range '%s' (want N or N-M)", o.sectors[0]);
-		return TOOL_USAGE;
-	}
-	if (o.nranges && !parse_range(o.ranges[0], &address, &len)) {
-		tool_error("erase: bad range '%s' (want ADDRESS:LENGTH)", o.ranges[0]);
-		return TOOL_USAGE;
-	}
+	memset(&spec, 0, sizeof(spec));
+	for (i = 0; i < o.nsectors; i++)
+		if (!parse_sectors(o.sectors[i], &first[i], &last[i])) {
+			tool_error("erase: bad sector range '%s' (want N or N-M)", o.sectors[i]);
+			return TOOL_USAGE;
+		}
+	for (i = 0; i < o.nranges; i++)
+		if (!parse_range(o.ranges[i], &address[i], &len[i])) {
+			tool_error("erase: bad range '%s' (want ADDRESS:LENGTH)", o.ranges[i]);
+			return TOOL_USAGE;
+		}
+	spec.mass = o.mass_erase;
+	spec.sector_count = o.nsectors;
+	spec.sector_first = first;
+	spec.sector_last = last;
+	spec.range_count = o.nranges;
+	spec.range_address = address;
+	spec.range_len = len;
+	spec.no_verify = o.no_verify;
 	tool_setup_log(ctx);
-	tool_progress_init(&tp);
-	err = open_idle(ctx, &o, &dev);
+	err = open_alt(ctx, &o, &dev);
 	if (err)
 		return err;
-	if (o.mass_erase)
-		err = dfuse_mass_erase(dev);
-	else if (o.nsectors)
-		err = dfu_erase_sectors(dev, first, last, tool_progress_cb, &tp);
-	else
-		err = dfu_erase_range(dev, address, len, tool_progress_cb, &tp);
-	if (!err && tool_globals.verbosity >= 0 && !tool_globals.json)
-		fprintf(stderr, "dfuflash: erased\n");
-	if (!err && tool_globals.json)
-		printf("{\"erased\":true}\n");
+	err = tool_run_erase(ctx, dev, &spec);
 	dfu_dev_close(dev);
 	return err;
 }
@@ -121,9 +193,13 @@ int tool_leave(struct dfu_ctx *ctx, int argc, char **argv)
 	if (err)
 		return err == TOOL_HELP ? DFU_OK : err;
 	tool_setup_log(ctx);
-	err = open_idle(ctx, &o, &dev);
-	if (err)
+	err = open_alt(ctx, &o, &dev);
+	if (!err)
+		err = dfu_make_idle(dev, NULL);
+	if (err) {
+		dfu_dev_close(dev);
 		return err;
+	}
 	err = dfu_leave(dev, o.has_address, o.address, 3000, &res);
 	if (!err && tool_globals.json)
 		printf("{\"left\":true,\"gone\":%s}\n", res.gone ? "true" : "false");
@@ -131,31 +207,6 @@ int tool_leave(struct dfu_ctx *ctx, int argc, char **argv)
 		fprintf(stderr, "dfuflash: left DFU mode: %s\n",
 			res.gone ? "the device is starting its firmware" :
 				   "the device is still on the bus (reset it by hand)");
-	dfu_dev_close(dev);
-	return err;
-}
-
-/* `dfuflash unprotect --force`: read unprotect, which wipes the flash. */
-int tool_unprotect(struct dfu_ctx *ctx, int argc, char **argv)
-{
-	struct dfu_dev *dev = NULL;
-	struct options o;
-	int err = tool_parse_options(TOOL_CMD_UNPROTECT, argc, argv, &o);
-
-	if (err)
-		return err == TOOL_HELP ? DFU_OK : err;
-	if (!o.force) {
-		tool_error("unprotect: removing read protection WIPES THE WHOLE FLASH "
-			   "(firmware and tune); say --force to do it");
-		return TOOL_USAGE;
-	}
-	tool_setup_log(ctx);
-	err = open_idle(ctx, &o, &dev);
-	if (!err)
-		err = dfuse_unprotect(dev);
-	if (!err && tool_globals.verbosity >= 0)
-		fprintf(stderr, "dfuflash: read protection removed; the flash is blank and "
-			"the chip resets\n");
 	dfu_dev_close(dev);
 	return err;
 }

@@ -24,7 +24,7 @@ enum opt_kind {
 	OPT_JSON,
 };
 
-#define ALL_CMDS 0xFFu
+#define ALL_CMDS 0x1FFu
 #define DEV_CMDS (ALL_CMDS & ~(unsigned)TOOL_CMD_LIST)
 
 struct opt_def {
@@ -70,9 +70,14 @@ static const struct opt_def defs[] = {
 	{ "dry-run", 'n', OPT_FLAG, TOOL_CMD_FLASH, OFF(dry_run), 0, NULL,
 	  "show the plan as a flash map; change nothing" },
 	{ "force", 'f', OPT_FLAG,
-	  TOOL_CMD_FLASH | TOOL_CMD_ERASE | TOOL_CMD_UNPROTECT | TOOL_CMD_READ, OFF(force), 0,
+	  TOOL_CMD_FLASH | TOOL_CMD_ERASE | TOOL_CMD_UNPROTECT | TOOL_CMD_READ | TOOL_CMD_RECOVER,
+	  OFF(force), 0,
 	  NULL, "write a file made for another device; read: replace an existing OUT; "
 	  "unprotect: yes, wipe the flash" },
+	{ "finish", 0, OPT_FLAG, TOOL_CMD_RECOVER, OFF(finish), 0, NULL,
+	  "finish the interrupted job of the device in DFU mode" },
+	{ "discard", 0, OPT_STR, TOOL_CMD_RECOVER, OFF(discard), 0, "JOURNAL",
+	  "delete a journal without applying it (with --force)" },
 	{ "wait", 'w', OPT_WAIT, ALL_CMDS, 0, 0, "[=SECONDS]",
 	  "wait for a device to appear (forever, or SECONDS)" },
 	{ "json", 0, OPT_JSON, ALL_CMDS, 0, 0, NULL, "results as JSON on stdout" },
@@ -93,6 +98,7 @@ static const struct {
 	{ TOOL_CMD_ERASE, "erase (--mass | --sector N[-M]... | --range A:LEN...)" },
 	{ TOOL_CMD_LEAVE, "leave [--address A]" },
 	{ TOOL_CMD_UNPROTECT, "unprotect --force" },
+	{ TOOL_CMD_RECOVER, "recover [--finish [selection] | --discard JOURNAL --force]" },
 };
 
 /* --help of a command, from the table. */
