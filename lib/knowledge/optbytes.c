@@ -501,8 +501,16 @@ int dfu_ob_set(struct dfu_ctx *ctx, struct dfu_option_bytes *ob, const char *nam
 	}
 	shift = mask_shift(d->mask);
 	max = d->mask >> shift;
-	if (!strcmp(d->name, "RDP") && value <= 2)
-		value = value == 0 ? 0xAA : value == 1 ? 0xBB : 0xCC;
+	if (!strcmp(d->name, "RDP")) {
+		/* A level, or the byte of one: any other byte would silently
+		 * mean level 1 (RM0090 3.7.3), which nobody means by "3". */
+		if (value <= 2)
+			value = value == 0 ? 0xAA : value == 1 ? 0xBB : 0xCC;
+		else if (value != 0xAA && value != 0xBB && value != 0xCC)
+			return dfu_fail(ctx, DFU_ERR_RANGE,
+					"RDP=0x%X is no read-protection level: give 0, 1 or 2 "
+					"(or the bytes 0xAA, 0xBB, 0xCC)", (unsigned)value);
+	}
 	if (value > max)
 		return dfu_fail(ctx, DFU_ERR_RANGE, "%s=0x%X is too large: at most 0x%X", d->name,
 				(unsigned)value, (unsigned)max);

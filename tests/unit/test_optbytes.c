@@ -258,6 +258,10 @@ static void set_refusals(void **state)
 	assert_int_equal(dfu_ob_rdp_level(0xAA), 0);
 	before = ob;
 	assert_int_equal(dfu_ob_set_str(ctx, &ob, "RDP=0x100"), DFU_ERR_RANGE);
+	/* "3" is no level: refused, not taken as the raw byte 0x03. */
+	assert_int_equal(dfu_ob_set_str(ctx, &ob, "RDP=3"), DFU_ERR_RANGE);
+	assert_non_null(strstr(dfu_detail(ctx), "give 0, 1 or 2"));
+	assert_int_equal(ob.raw[1], 0xCC);
 	assert_int_equal(dfu_ob_set_str(ctx, &ob, "BOR_LEV=4"), DFU_ERR_RANGE);
 	assert_non_null(strstr(dfu_detail(ctx), "at most 0x3"));
 	assert_int_equal(dfu_ob_set_str(ctx, &ob, "nDBANK=0"), DFU_ERR_NOT_FOUND);
