@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Builds dfuflash twice (gcc normal build; clang ASan+UBSan build with the
-# libFuzzer targets) and runs every test in both: unit (cmocka), end-to-end
-# (dfuflash and Debian's dfu-util against dfusim over umockdev) and fuzz.
+# libFuzzer targets) and runs the tests: unit (cmocka), end-to-end
+# (dfuflash and Debian's dfu-util against dfusim over umockdev), the
+# oracle, the layers check and fuzz. The slow suites (label "slow": the
+# fault matrix, the oracle, the quirk timings, the format round trips) run
+# once, in the normal build; everything else runs in both.
 # The output ends with ctest's summary line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,4 +20,4 @@ cmake --build build-asan -j"$jobs"
 echo "== normal build =="
 (cd build && ctest --output-on-failure -j"$jobs")
 echo "== ASan+UBSan build, fuzz targets =="
-(cd build-asan && ctest --output-on-failure -j"$jobs")
+(cd build-asan && ctest --output-on-failure -j"$jobs" -LE slow)
