@@ -10,6 +10,7 @@
 #     be used to call upwards either.
 #  3. calls curl's style guide bans: sprintf strcat strncpy strtok atoi
 #     sscanf gets.
+#  4. library messages that name the tool's commands or flags.
 # Usage: scripts/check_layers.sh [BUILD_DIR]. Exit 1 with one line per breach.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -95,6 +96,13 @@ while IFS= read -r hit; do
 	breach "banned call: $hit"
 done < <(grep -nE '(^|[^_a-z])(sprintf|strcat|strncpy|strtok|atoi|sscanf|gets)\(' \
 	 lib/*/*.c src/*.c sim/*.c sim/front/*.c | grep -v 'snprintf\|vsnprintf' || true)
+
+# 4. the library speaks its own vocabulary: no message names the tool's
+#    commands or flags (the tool adds those hints, src/tool_hints.c).
+while IFS= read -r hit; do
+	breach "a library message names the tool: $hit"
+done < <(grep -nE '"[^"]*(dfuflash [a-z]|[^-a-z]--[a-z]|^--[a-z])' lib/*/*.c |
+	 grep -v "udevadm control --reload" || true)
 
 if [ "$bad" = 0 ]; then
 	echo "layers: ok (${layers[*]}: every dependency points down)"

@@ -301,6 +301,7 @@ int tool_option_bytes(struct dfu_ctx *ctx, int argc, char **argv)
 	int rest_argc = 0, err;
 	size_t i, n, changes = 0;
 	bool locked = false;
+	struct tool_progress tp;
 
 	if (argc > MAX_ARGS) {
 		tool_error("option-bytes: too many arguments");
@@ -355,7 +356,14 @@ int tool_option_bytes(struct dfu_ctx *ctx, int argc, char **argv)
 		err = TOOL_USAGE;
 		goto out;
 	}
-	err = write_all(ctx, &o, &dev, &d, &cur, &want, &got, &locked);
+	/* A job an earlier run left in a journal belongs to the bank mode it
+	 * was planned in: finish it before the option bytes change the map. */
+	tool_progress_init(&tp);
+	err = dfu_dev_recover(dev, tool_progress_cb, &tp, NULL);
+	if (err == DFU_ERR_UNSUPPORTED)
+		err = DFU_OK;
+	if (!err)
+		err = write_all(ctx, &o, &dev, &d, &cur, &want, &got, &locked);
 	if (err)
 		goto out;
 	if (locked) {

@@ -47,6 +47,9 @@ const struct dfu_quirk *dfu_dev_quirk(const struct dfu_dev *dev, enum dfu_quirk_
 
 	if (!dev)
 		return NULL;
+	/* Named once by the probe at open. */
+	if (dev->probe.quirk_dev.chip)
+		return dfu_quirk_match(id, &dev->probe.quirk_dev);
 	d.id_vendor = dev->info.id_vendor;
 	d.id_product = dev->info.id_product;
 	d.bcd_device = dev->info.bcd_device;

@@ -552,9 +552,9 @@ static int failed_midway(struct run *r, int err)
 {
 	char why[400], path[700];
 
-	if (!r->erasing)
-		return err;
 	snprintf(why, sizeof(why), "%s", dfu_detail(r->dev->ctx));
+	if (!r->erasing)
+		return dfu_fail(r->dev->ctx, err, "%s; nothing was erased or written", why);
 	if (r->journaled && !dfu_journal_path(r->dev, path, sizeof(path)))
 		return dfu_fail(r->dev->ctx, err,
 				"%s. The flash is partly erased or written; every byte the job "

@@ -266,7 +266,7 @@ static int parse(struct dfu_ctx *ctx, const char *path, const uint8_t *d, size_t
 	unsigned vid = 0, pid = 0;
 
 	if (len < strlen(MAGIC) + 8 || memcmp(d, MAGIC, strlen(MAGIC)))
-		return dfu_fail(ctx, DFU_ERR_FORMAT, "%s: not a dfuflash journal", path);
+		return dfu_fail(ctx, DFU_ERR_FORMAT, "%s: not a recovery journal", path);
 	end = d + len - 8;
 	if (memcmp(end, TRAILER, 4) || get32(end + 4) != (uint32_t)crc32(0, d, (uInt)(len - 4)))
 		return dfu_fail(ctx, DFU_ERR_CHECKSUM, "%s: the journal is damaged (its CRC "

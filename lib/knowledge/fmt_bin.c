@@ -13,7 +13,7 @@ int dfu_fmt_bin_read(struct dfu_ctx *ctx, const char *name, const uint8_t *data,
 
 	if (!opts->has_base_address)
 		return dfu_fail(ctx, DFU_ERR_FORMAT, "%s: a raw binary has no addresses: "
-				"pass its load address with --address", name);
+				"it needs a load address (dfu_read_opts.base_address)", name);
 	ret = dfu_image_add_target(img, 0, NULL, &t);
 	if (ret)
 		return dfu_fail(ctx, ret, "out of memory");

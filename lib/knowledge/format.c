@@ -162,7 +162,7 @@ int dfu_image_read_mem(struct dfu_ctx *ctx, const char *name,
 		if (!opts->has_base_address && opts->format == DFU_FORMAT_AUTO) {
 			ret = dfu_fail(ctx, DFU_ERR_FORMAT,
 				       "%s: not a DfuSe, DFU, ELF, Intel HEX or S-record file; "
-				       "if it is a raw binary, pass its load address with --address",
+				       "if it is a raw binary, it needs a load address",
 				       name);
 			goto out;
 		}
@@ -350,7 +350,7 @@ int dfu_image_write_file(struct dfu_ctx *ctx, const struct dfu_image *img,
 		o.format = dfu_format_from_path(path);
 	if (o.format == DFU_FORMAT_AUTO)
 		return dfu_fail(ctx, DFU_ERR_INVALID_ARG, "%s: cannot tell the format from "
-				"the name; say which with --out-format", path);
+				"the name; name the format (dfu_write_opts.format)", path);
 	ret = dfu_image_write_mem(ctx, img, &o, &data, &len);
 	if (ret)
 		return ret;

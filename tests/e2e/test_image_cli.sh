@@ -112,7 +112,7 @@ expect 0 "$DFUFLASH" image info bad.dfu --force
 has err "warning: bad.dfu: DFU suffix CRC"
 has out "BAD"
 expect 4 "$DFUFLASH" image info fw.bin
-has err "pass its load address with --address"
+has err "--address A says where a raw binary goes"
 printf ':0400000001020304F2\n:0400000001020304F3\n' >sum.hex
 expect 4 "$DFUFLASH" image info sum.hex
 has err "sum.hex: line 2: record checksum is 0xF3, expected 0xF2"
