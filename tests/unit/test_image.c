@@ -332,7 +332,7 @@ static void detection(void **state)
 	assert_int_equal(dfu_image_read_mem(ctx, "fw.bin", raw, sizeof(raw), &ro, &img),
 			 DFU_ERR_FORMAT);
 	assert_non_null(strstr(dfu_detail(ctx), "fw.bin: "));
-	assert_non_null(strstr(dfu_detail(ctx), "--address"));
+	assert_non_null(strstr(dfu_detail(ctx), "load address"));
 	ro.has_base_address = true;
 	ro.base_address = 0x08000000;
 	assert_int_equal(dfu_image_read_mem(ctx, "fw.bin", raw, sizeof(raw), &ro, &img),
