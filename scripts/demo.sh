@@ -8,10 +8,12 @@
 #         dfuflash -v -d 0483:df11 -a 0 -D fome.dfu -s :leave
 #     The new firmware must be in flash, the tune byte-identical, and the
 #     ECU must have left DFU mode.
-#  2. The F7 trap from the docs: a dual-bank STM32F767 (nDBANK=0) whose ROM
-#     erases by the single-bank map. dfu-util reports success but leaves
-#     wrong bytes; dfuflash flashes it correctly with no mass erase, and the
-#     tune survives.
+#  2. The F7 trap from the docs: the 1 MB STM32F767ZG of FOME's F7 boards,
+#     in the dual-bank mode FOME requires (nDBANK=0), whose ROM erases by
+#     the single-bank map. The firmware crosses into bank 2 at 0x08080000;
+#     the tune lives at 0x080C0000 (sectors 18-19). dfu-util reports success
+#     but leaves wrong bytes; dfuflash flashes it correctly with no mass
+#     erase asked for, and the tune survives.
 #
 # DEMO_TIME_SCALE=1 runs the simulated chips at real-chip speed (default 0:
 # instant flash; the protocol exchange is the same).
@@ -28,6 +30,9 @@ scale=${DEMO_TIME_SCALE:-0}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
+# The simulated ECUs are new every run: keep their recovery journals here,
+# not with a real ECU's in ~/.local/state/dfuflash.
+export DFUFLASH_STATE_DIR=$work/state
 
 # A firmware with a plausible vector table (stack at the top of RAM, reset
 # handler in flash) so the simulated chip starts it after leave.
@@ -77,22 +82,22 @@ check f407.state fome.bin 0x0E0000
 echo "  requests the ROM saw: $(jq -c '.requests' f407.json 2>/dev/null || echo '?')"
 
 echo
-echo "== 2. Dual-bank STM32F767 (nDBANK=0): the F7 trap from the FOME docs =="
-make_ecu f767.state $((2 * 1024 * 1024)) 0x1E0000
+echo "== 2. Dual-bank STM32F767ZG, 1 MB (nDBANK=0): the F7 trap from the FOME docs =="
+make_ecu f767.state $((1024 * 1024)) 0x0C0000
 cp f767.state f767-dfu-util.state
 cp f767.state.optbytes f767-dfu-util.state.optbytes 2>/dev/null || true
 echo "\$ dfu-util -d 0483:df11 -a 0 -s 0x08000000 -D fome.bin      (the peer)"
-if "$dfusim" run --chip stm32f767 --option-bytes nDBANK=0 --time-scale "$scale" \
+if "$dfusim" run --chip stm32f767zg --option-bytes nDBANK=0 --time-scale "$scale" \
 	--flash f767-dfu-util.state -- dfu-util -d 0483:df11 -a 0 -s 0x08000000 -D fome.bin \
 	>dfu-util.log 2>&1; then
 	echo "  dfu-util: exit 0 (it reports success)"
 else
 	echo "  dfu-util: exit $?"
 fi
-check f767-dfu-util.state fome.bin 0x1E0000 || echo "  -> dfu-util's 'success' left a broken firmware"
+check f767-dfu-util.state fome.bin 0x0C0000 || echo "  -> dfu-util's 'success' left a broken firmware"
 echo "\$ dfuflash flash fome.bin --address 0x08000000"
-"$dfusim" run --chip stm32f767 --option-bytes nDBANK=0 --time-scale "$scale" \
+"$dfusim" run --chip stm32f767zg --option-bytes nDBANK=0 --time-scale "$scale" \
 	--flash f767.state -- "$dfuflash" flash fome.bin --address 0x08000000
-check f767.state fome.bin 0x1E0000
+check f767.state fome.bin 0x0C0000
 echo
 echo "main job done: both ECUs hold the new firmware and their tunes"
