@@ -458,6 +458,11 @@ struct dfu_progress {
 	uint64_t done;      /* bytes (erase: bytes of sectors erased) */
 	uint64_t total;
 	uint32_t address;   /* where the engine is now */
+	uint32_t busy_max_ms; /* the step that starts now is one request that may
+				 keep the device busy this long at most (a mass
+				 erase: the quirk table's budget); 0 otherwise.
+				 A caller that shows progress says what it waits
+				 for, since no callback comes until it is done. */
 };
 /* Called at the start of a phase (done 0), after each step and at the end
  * (done == total). Return nonzero to stop (DFU_ERR_CANCELLED). */

@@ -333,6 +333,15 @@ static int erase_planned(struct run *r)
 	if (err)
 		return err;
 	if (dfu_plan_mass_erase(r->plan)) {
+		struct dfu_poll_rules rules;
+
+		/* One request of up to tens of seconds: say how long at most. */
+		dfu_quirk_poll_rules(dev, DFU_POLL_MASS_ERASE, &rules);
+		r->pr.p.busy_max_ms = rules.budget_ms;
+		err = dfu_mem_report(dev, &r->pr, 0, r->map->sectors[0].address);
+		r->pr.p.busy_max_ms = 0;
+		if (err)
+			return err;
 		r->erasing = true;
 		err = dfuse_mass_erase(dev);
 		if (err)
