@@ -638,6 +638,8 @@ struct dfu_journal_info {
 	char created[32];         /* UTC, ISO 8601 */
 	uint64_t bytes;           /* bytes it holds */
 	size_t groups;
+	char lost[400];           /* bytes a wrong erase wiped before the job
+				     could keep them ("" when none) */
 	bool valid;               /* read and its CRC right; else problem */
 	char problem[200];
 };

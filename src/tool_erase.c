@@ -63,33 +63,59 @@ static int open_alt(struct dfu_ctx *ctx, const struct options *o, struct dfu_dev
 	return DFU_OK;
 }
 
-/* "2, 3, 12-13" from the sectors a plan erases, into buf. */
-static void erased_list(const struct dfu_plan *plan, char *buf, size_t cap)
+/* What an erase job was asked for, from its plan: the sectors it makes
+ * (partly) blank as "2, 3, 12-13", the bytes made blank, and the other
+ * bytes of those sectors it keeps. */
+struct erase_summary {
+	char list[256];
+	unsigned sectors;
+	uint64_t blank;     /* bytes that read 0xFF afterwards by request */
+	uint64_t kept;      /* other bytes of the same sectors, written back */
+};
+
+/* Whether plan entry i is one the request names (not one a mass erase
+ * merely rewrites). */
+static bool asked(const struct dfu_plan *plan, size_t i)
+{
+	const struct dfu_plan_entry *e = dfu_plan_entry(plan, i);
+
+	return e && e->image_bytes > 0;
+}
+
+static void summarize(const struct dfu_plan *plan, struct erase_summary *sum)
 {
 	size_t i, n = dfu_plan_count(plan), used = 0;
 
-	buf[0] = '\0';
-	for (i = 0; i < n && used + 1 < cap; i++) {
-		const struct dfu_plan_entry *e = dfu_plan_entry(plan, i);
+	memset(sum, 0, sizeof(*sum));
+	for (i = 0; i < n; i++) {
+		const struct dfu_plan_entry *e;
 		unsigned first;
 		int w;
 
-		if (e->action == DFU_ACTION_NONE)
+		if (!asked(plan, i))
 			continue;
-		first = e->sector.number;
-		while (i + 1 < n && dfu_plan_entry(plan, i + 1)->action != DFU_ACTION_NONE &&
-		       dfu_plan_entry(plan, i + 1)->sector.number == dfu_plan_entry(plan, i)->sector.number + 1)
+		first = dfu_plan_entry(plan, i)->sector.number;
+		for (;;) {
+			e = dfu_plan_entry(plan, i);
+			sum->sectors++;
+			sum->blank += e->image_bytes;
+			sum->kept += e->sector.size - e->image_bytes;
+			if (!asked(plan, i + 1) ||
+			    dfu_plan_entry(plan, i + 1)->sector.number != e->sector.number + 1)
+				break;
 			i++;
-		if (first == dfu_plan_entry(plan, i)->sector.number)
-			w = snprintf(buf + used, cap - used, "%s%u", used ? ", " : "", first);
+		}
+		if (used + 1 >= sizeof(sum->list))
+			continue;
+		if (first == e->sector.number)
+			w = snprintf(sum->list + used, sizeof(sum->list) - used, "%s%u",
+				     used ? ", " : "", first);
 		else
-			w = snprintf(buf + used, cap - used, "%s%u-%u", used ? ", " : "", first,
-				     dfu_plan_entry(plan, i)->sector.number);
-		if (w < 0)
-			break;
-		used += (size_t)w;
-		if (used >= cap)
-			used = cap - 1;
+			w = snprintf(sum->list + used, sizeof(sum->list) - used, "%s%u-%u",
+				     used ? ", " : "", first, e->sector.number);
+		if (w > 0)
+			used = used + (size_t)w < sizeof(sum->list) ? used + (size_t)w :
+								     sizeof(sum->list) - 1;
 	}
 }
 
@@ -100,8 +126,9 @@ int tool_run_erase(struct dfu_ctx *ctx, struct dfu_dev *dev, const struct dfu_er
 	struct dfu_flash_result res = { 0 };
 	struct dfu_erase_spec s = *spec;
 	struct dfu_plan *plan = NULL;
+	struct erase_summary sum;
 	struct tool_progress tp;
-	char list[256];
+	bool by_mass, mass;
 	int err;
 
 	(void)ctx;
@@ -111,25 +138,34 @@ int tool_run_erase(struct dfu_ctx *ctx, struct dfu_dev *dev, const struct dfu_er
 	err = dfu_erase_plan(dev, &s, &plan);
 	if (err)
 		return err;
-	erased_list(plan, list, sizeof(list));
+	summarize(plan, &sum);
+	/* The ROM cannot erase some of these sectors alone (bank 2 of a
+	 * dual-bank F76x): the engine mass erases and writes the rest back. */
+	mass = dfu_plan_mass_erase(plan);
+	by_mass = mass && !spec->mass;
 	dfu_plan_free(plan);
 	err = dfu_erase(dev, &s, &res);
 	if (err)
 		return err;
 	if (tool_globals.json) {
 		printf("{\"erased\":true,\"sectors\":");
-		tool_json_string(stdout, list);
-		printf(",\"sectors_erased\":%u,\"bytes_erased\":%llu,\"bytes_kept\":%llu,"
-		       "\"verified\":%s}\n", res.sectors_erased,
-		       (unsigned long long)res.bytes_erased, (unsigned long long)res.bytes_kept,
+		tool_json_string(stdout, sum.list);
+		printf(",\"sector_count\":%u,\"bytes_blank\":%llu,\"bytes_kept\":%llu,"
+		       "\"mass_erase\":%s,\"bytes_rewritten\":%llu,\"verified\":%s}\n",
+		       sum.sectors, (unsigned long long)sum.blank, (unsigned long long)sum.kept,
+		       mass ? "true" : "false",
+		       (unsigned long long)(by_mass ? res.bytes_kept - sum.kept : 0),
 		       res.verified ? "true" : "false");
 	} else if (tool_globals.verbosity >= 0) {
-		fprintf(stderr, "dfuflash: erased sector%s %s (%u sector%s, %.1f KiB)",
-			res.sectors_erased == 1 ? "" : "s", list, res.sectors_erased,
-			res.sectors_erased == 1 ? "" : "s", (double)res.bytes_erased / 1024.0);
-		if (res.bytes_kept)
-			fprintf(stderr, ", keeping and writing back %llu bytes of them outside "
-				"the range", (unsigned long long)res.bytes_kept);
+		fprintf(stderr, "dfuflash: erased sector%s %s (%.1f KiB made blank)",
+			sum.sectors == 1 ? "" : "s", sum.list, (double)sum.blank / 1024.0);
+		if (sum.kept)
+			fprintf(stderr, ", keeping and writing back the other %llu bytes of %s",
+				(unsigned long long)sum.kept, sum.sectors == 1 ? "it" : "them");
+		if (by_mass)
+			fprintf(stderr, "; the ROM cannot erase %s alone (dual-bank mode), so "
+				"the whole flash was saved, mass erased and written back",
+				sum.sectors == 1 ? "it" : "them");
 		fprintf(stderr, "%s\n", res.verified ? "; read back blank" : "");
 	}
 	return DFU_OK;

@@ -82,10 +82,16 @@ static int finish_journal(struct dfu_dev *dev, struct dfu_mem_progress *pr, bool
 		err = dfu_fail(dev->ctx, DFU_ERR_VERIFY, "the finished job was not verified");
 	if (!err)
 		err = dfu_journal_drop(dev);
-	if (!err)
+	if (!err) {
 		dfu_log(dev->ctx, DFU_LOG_WARNING, "finished the interrupted job: %llu bytes "
 			"written back and verified", (unsigned long long)j.info.bytes);
-	else {
+		/* Said once, by the run that finishes the job: the journal is
+		 * gone afterwards. */
+		if (j.info.lost[0])
+			err = dfu_fail(dev->ctx, DFU_ERR_DEVICE, "finished the interrupted job "
+				       "from %s, but before it was interrupted %s", path,
+				       j.info.lost);
+	} else {
 		char why[600];
 
 		snprintf(why, sizeof(why), "%s", dfu_detail(dev->ctx));

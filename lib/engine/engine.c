@@ -261,6 +261,7 @@ struct run {
 	size_t noutside;
 	uint8_t *before;
 	const struct dfu_sector *dirty; /* still held data after its erase */
+	char loss[400];                 /* what a wrong erase wiped, or "" */
 };
 
 /* Whether the plan keeps bytes the image does not bring. */
@@ -382,6 +383,8 @@ static int erase_planned(struct run *r)
 	return DFU_OK;
 }
 
+static void find_losses(struct run *r, const struct dfu_job *now_job);
+
 /* A sector still held data after the ROM said it erased it: the ROM
  * erased another place. Recover without the user: keep every sector (the
  * job's own, the rest read back now), journal all of it, mass erase; the
@@ -404,7 +407,9 @@ static int recover_wrong_erase(struct run *r, const struct dfu_image *img)
 	if (!err)
 		err = read_kept(dev, r->plan, img, &all, &r->job, &r->pr, r->res);
 	if (!err)
-		err = dfu_journal_save(dev, &all, true, r->opts->what);
+		find_losses(r, &all);
+	if (!err)
+		err = dfu_journal_save(dev, &all, true, r->opts->what, r->loss);
 	if (err) {
 		dfu_job_free(&all);
 		return err;
@@ -516,10 +521,12 @@ static int verify_groups(struct run *r)
 	return err;
 }
 
-/* After a recovered wrong erase: which sectors outside the job read
- * blank now but held data before the first erase. Those the wrong erase
- * hit before anything could keep them: their bytes are lost. */
-static int name_losses(struct run *r)
+/* After a wrong erase, with now holding the whole flash as read back:
+ * which sectors outside the job read blank now but held data before the
+ * first erase. Those the wrong erase hit before anything could keep them:
+ * their bytes are lost. The sentence goes to r->loss (and into the
+ * journal, so that a run that finishes this job says it too). */
+static void find_losses(struct run *r, const struct dfu_job *now_job)
 {
 	char list[300] = "";
 	size_t i, used = 0, lost = 0;
@@ -527,7 +534,7 @@ static int name_losses(struct run *r)
 
 	for (i = 0; i < r->noutside; i++) {
 		const struct dfu_sector *s = r->outside[i];
-		const uint8_t *now = dfu_job_bytes(&r->job, s->address, s->size);
+		const uint8_t *now = dfu_job_bytes(now_job, s->address, s->size);
 		uint16_t xfer = dfu_dev_transfer_size(r->dev);
 		const uint8_t *was = r->before + 2 * i * xfer;
 		int w;
@@ -545,23 +552,25 @@ static int name_losses(struct run *r)
 			used += (size_t)w;
 	}
 	if (!lost)
-		return DFU_OK;
-	return dfu_fail(r->dev->ctx, DFU_ERR_DEVICE,
-			"the ROM erased sector%s %s instead of the one it was asked to, before "
-			"anything could keep %s: %llu bytes there are lost (they read blank now "
-			"and held data before). The image and everything else are written and "
-			"verified; restore those bytes from a backup",
-			lost == 1 ? "" : "s", list, lost == 1 ? "it" : "them",
-			(unsigned long long)bytes);
+		return;
+	snprintf(r->loss, sizeof(r->loss),
+		 "the ROM erased sector%s %s instead of the one it was asked to, before "
+		 "anything could keep %s: %llu bytes there are lost (they read blank now and "
+		 "held data before); restore them from a backup",
+		 lost == 1 ? "" : "s", list, lost == 1 ? "it" : "them",
+		 (unsigned long long)bytes);
 }
 
 /* What a failure after the first erase leaves behind, appended to the
  * detail so that no failure hides the state of the flash. */
 static int failed_midway(struct run *r, int err)
 {
-	char why[400], path[700];
+	char why[900], path[700];
 
-	snprintf(why, sizeof(why), "%s", dfu_detail(r->dev->ctx));
+	if (r->loss[0])
+		snprintf(why, sizeof(why), "%s; and %s", dfu_detail(r->dev->ctx), r->loss);
+	else
+		snprintf(why, sizeof(why), "%s", dfu_detail(r->dev->ctx));
 	if (!r->erasing)
 		return dfu_fail(r->dev->ctx, err, "%s; nothing was erased or written", why);
 	if (r->journaled && !dfu_journal_path(r->dev, path, sizeof(path)))
@@ -636,10 +645,6 @@ int dfu_engine_plan(struct dfu_dev *dev, const struct dfu_image *img,
 	if (!dfu_plan_mass_erase(plan) && !all_erasable(plan, dfu_dev_layout(dev))) {
 		/* Bank 2 of a dual-bank F76x: the ROM maps every erase address
 		 * into bank 1. Keep every byte and mass erase instead. */
-		dfu_log(dev->ctx, DFU_LOG_WARNING,
-			"the ROM cannot erase these sectors one by one (dual-bank mode): the "
-			"whole flash will be read and saved, mass erased, and written back "
-			"with the image");
 		dfu_plan_preserve_all(plan);
 	}
 	*out = plan;
@@ -663,6 +668,11 @@ int dfu_engine_run(struct dfu_dev *dev, const struct dfu_image *img,
 	err = dfu_engine_map(dev, &r.map);
 	if (!err)
 		err = dfu_engine_plan(dev, img, &opts->plan, &r.plan);
+	if (!err && dfu_plan_mass_erase(r.plan) && !opts->plan.mass_erase)
+		dfu_log(dev->ctx, DFU_LOG_WARNING,
+			"the ROM cannot erase these sectors one by one (dual-bank mode): the "
+			"whole flash will be read and saved, mass erased, and written back "
+			"with the image");
 	if (!err)
 		err = build_groups(dev, r.plan, img, &r.job);
 	if (!err)
@@ -672,7 +682,8 @@ int dfu_engine_run(struct dfu_dev *dev, const struct dfu_image *img,
 	/* Everything is known and validated; the kept bytes go to disk, and
 	 * only then does anything change. */
 	if (!err && keeps_bytes(r.plan)) {
-		err = dfu_journal_save(dev, &r.job, dfu_plan_mass_erase(r.plan), opts->what);
+		err = dfu_journal_save(dev, &r.job, dfu_plan_mass_erase(r.plan), opts->what,
+				       NULL);
 		r.journaled = !err;
 	}
 	if (!err)
@@ -685,12 +696,11 @@ int dfu_engine_run(struct dfu_dev *dev, const struct dfu_image *img,
 		err = verify_groups(&r);
 	if (!err && r.journaled)
 		err = dfu_journal_drop(dev);
-	if (!err && r.dirty)
-		err = name_losses(&r);
-	else if (err == DFU_ERR_VERIFY)
+	if (err)
 		err = failed_midway(&r, err);
-	else if (err)
-		err = failed_midway(&r, err);
+	else if (r.loss[0])
+		err = dfu_fail(dev->ctx, DFU_ERR_DEVICE, "%s. The image and everything else "
+			       "are written and verified", r.loss);
 	for (size_t i = 0; i < dfu_plan_count(r.plan); i++)
 		if (dfu_plan_entry(r.plan, i)->action == DFU_ACTION_MERGE)
 			res->bytes_kept += dfu_plan_entry(r.plan, i)->sector.size -

@@ -54,9 +54,11 @@ struct dfu_journal {
 int dfu_journal_path(struct dfu_dev *dev, char *buf, size_t cap);
 /* journal.c: writes job (every byte the job's sectors must hold) to dev's
  * journal: a temporary file, fsynced, renamed into place, the directory
- * fsynced, so that it is whole on disk before anything is erased. */
+ * fsynced, so that it is whole on disk before anything is erased. lost
+ * (NULL or "") names bytes a wrong erase already wiped, for the run that
+ * finishes the job to report. */
 int dfu_journal_save(struct dfu_dev *dev, const struct dfu_job *job, bool mass_erase,
-		     const char *what);
+		     const char *what, const char *lost);
 /* journal.c: reads and checks (CRC) a journal; *out is the caller's
  * (dfu_journal_clear()). */
 int dfu_journal_load(struct dfu_ctx *ctx, const char *path, struct dfu_journal *out);

@@ -8,7 +8,7 @@
  *   DFUFLASH JOURNAL 1\n
  *   serial=325E35633334\n chip=STM32F405/407/415/417\n ids=0483:df11\n
  *   dual_bank=0\n mass_erase=0\n created=2026-11-30T23:59:59Z\n
- *   what=flash fome.bin\n groups=2\n
+ *   what=flash\n lost=\n (what a wrong erase wiped, if anything) groups=2\n
  *   \n
  *   then per group: address (u32 LE), size (u32 LE), size bytes;
  *   then "END!" and the zlib CRC-32 (u32 LE) of everything before it.
@@ -132,10 +132,10 @@ static void sync_dir(const char *dir)
 
 /* See engine.h. */
 int dfu_journal_save(struct dfu_dev *dev, const struct dfu_job *job, bool mass_erase,
-		     const char *what)
+		     const char *what, const char *lost)
 {
 	const char *dir = dfu_ctx_state_dir(dev->ctx);
-	char path[700], tmp[720], head[1024], stamp[32];
+	char path[700], tmp[720], head[1600], stamp[32];
 	uint8_t b[8];
 	uLong crc = crc32(0, NULL, 0);
 	time_t now = time(NULL);
@@ -153,10 +153,10 @@ int dfu_journal_save(struct dfu_dev *dev, const struct dfu_job *job, bool mass_e
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	n = snprintf(head, sizeof(head),
 		     MAGIC "serial=%s\nchip=%s\nids=%04x:%04x\ndual_bank=%d\nmass_erase=%d\n"
-		     "created=%s\nwhat=%s\ngroups=%zu\n\n",
+		     "created=%s\nwhat=%s\nlost=%s\ngroups=%zu\n\n",
 		     dev->info.serial, dev->probe.chip.name, dev->info.id_vendor,
 		     dev->info.id_product, dev->probe.dual_bank ? 1 : 0, mass_erase ? 1 : 0,
-		     stamp, what ? what : "", job->ngroups);
+		     stamp, what ? what : "", lost ? lost : "", job->ngroups);
 	if (n < 0 || (size_t)n >= sizeof(head))
 		return dfu_fail(dev->ctx, DFU_ERR_IO, "journal header too long");
 	for (i = 0; head[i]; i++)
@@ -260,7 +260,7 @@ static int parse(struct dfu_ctx *ctx, const char *path, const uint8_t *d, size_t
 		 struct dfu_journal *j)
 {
 	struct dfu_journal_info *in = &j->info;
-	char head[1024], v[64];
+	char head[1600], v[64];
 	const uint8_t *end;
 	size_t hl, off, i, n;
 	unsigned vid = 0, pid = 0;
@@ -283,6 +283,7 @@ static int parse(struct dfu_ctx *ctx, const char *path, const uint8_t *d, size_t
 	header_field(head, "chip", in->chip, sizeof(in->chip));
 	header_field(head, "created", in->created, sizeof(in->created));
 	header_field(head, "what", in->what, sizeof(in->what));
+	header_field(head, "lost", in->lost, sizeof(in->lost));
 	header_field(head, "ids", v, sizeof(v));
 	{
 		char *colon = NULL;

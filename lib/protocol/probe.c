@@ -180,9 +180,13 @@ int dfu_dev_open_transport(struct dfu_ctx *ctx, const struct dfu_transport_ops *
 /* The map the engine plans with, as a copy the caller frees. */
 int dfu_dev_true_layout(struct dfu_dev *dev, struct dfu_layout **out)
 {
-	const struct dfu_layout *rom = dfu_dev_layout(dev);
+	const struct dfu_layout *rom;
+	int err = dfu_dev_check_usable(dev);
 
-	if (!dev || !out)
+	if (err)
+		return err;
+	rom = dfu_dev_layout(dev);
+	if (!out)
 		return DFU_ERR_INVALID_ARG;
 	if (!rom || !dev->info.dfuse)
 		return dfu_fail(dev->ctx, DFU_ERR_UNSUPPORTED,

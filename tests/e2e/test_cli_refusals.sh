@@ -140,7 +140,7 @@ k = 0x4000
 assert d[k:2 * k] == b'\xff' * k and d[3 * k:4 * k] == b'\xff' * k
 assert d[:k] == b[:k] and d[2 * k:3 * k] == b[2 * k:3 * k] and d[4 * k:] == b[4 * k:]
 PY
-says "erased sectors 1, 3 (2 sectors, 32.0 KiB)"
+says "erased sectors 1, 3 (32.0 KiB made blank); read back blank"
 cp st before
 ok "repeated options"
 
