@@ -71,6 +71,7 @@ static int finish_journal(struct dfu_dev *dev, struct dfu_mem_progress *pr, bool
 					 j.job.groups[i].data, j.job.groups[i].size);
 	memset(&jo, 0, sizeof(jo));
 	jo.plan.mass_erase = j.info.mass_erase;
+	jo.journal_held = true;
 	jo.what = j.info.what;
 	jo.progress = pr ? pr->fn : NULL;
 	jo.progress_user = pr ? pr->user : NULL;

@@ -364,8 +364,15 @@ static int erase_planned(struct run *r)
 					"sector %u cannot be erased on its own", s->number);
 		r->erasing = true;
 		err = dfuse_erase_page(dev, address);
-		if (!err)
+		if (!err) {
+			char what[64];
+
 			err = sample_sectors(dev, r->map, &s, 1, sample);
+			snprintf(what, sizeof(what), "blank check of sector %u (0x%08X)", s->number,
+				 (unsigned)s->address);
+			if (err)
+				err = dfu_fail_during(dev->ctx, err, what);
+		}
 		if (err)
 			return err;
 		if (!blank(sample, slen)) {
@@ -663,6 +670,7 @@ int dfu_engine_run(struct dfu_dev *dev, const struct dfu_image *img,
 	r.opts = opts;
 	r.res = res;
 	r.rom = dfu_dev_layout(dev);
+	r.journaled = opts->journal_held;
 	r.pr.fn = opts->progress;
 	r.pr.user = opts->progress_user;
 	err = dfu_engine_map(dev, &r.map);

@@ -71,6 +71,8 @@ struct dfu_job_opts {
 	struct dfu_plan_opts plan;  /* mass_erase, force, ids */
 	bool no_verify;             /* not with kept bytes: those are verified */
 	const char *what;           /* "flash fome.bin", for the journal */
+	bool journal_held;          /* the job comes from dev's journal, which
+				       stays until it is verified (begin.c) */
 	dfu_progress_fn progress;
 	void *progress_user;
 };

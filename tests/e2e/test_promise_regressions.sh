@@ -117,10 +117,10 @@ case_dualbank_erase() {
 	cp st before
 	expect_exit 0 f767db --flash st -- "$F" erase --range 0x08008000:0x4000
 	state_is st before 0x08008000:0x4000:ff
-	says "erased sector 2 (1 sector, 16.0 KiB)"
+	says "erased sector 2 (16.0 KiB made blank)"
 	expect_exit 0 f767db --flash st -- "$F" erase --range 0x08000000:0x200000
 	state_is st before 0x08000000:0x200000:ff
-	says "erased sectors 0-23 (24 sectors, 2048.0 KiB)"
+	says "erased sectors 0-23 (2048.0 KiB made blank)"
 	# --sector 12 is bank 2's first sector (16 KiB at 0x08100000): not
 	# refused, erased, and nothing else.
 	make_random st 2M
