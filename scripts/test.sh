@@ -3,7 +3,8 @@
 # libFuzzer targets) and runs the tests: unit (cmocka), end-to-end
 # (dfuflash and Debian's dfu-util against dfusim over umockdev), the
 # oracle, the layers check and fuzz. The slow suites (label "slow": the
-# fault matrix, the oracle, the quirk timings, the format round trips) run
+# fault matrix, the recovery window, the defect regressions, the oracle,
+# the quirk timings, the format round trips) run
 # once, in the normal build; everything else runs in both.
 # The output ends with ctest's summary line.
 set -euo pipefail
