@@ -517,6 +517,12 @@ struct dfu_flash_opts {
 	bool has_leave_address;
 	uint32_t leave_address;
 	bool force;               /* accept a file made for another VID:PID */
+	bool no_smart;            /* smart flash (the default) reads back first:
+				     sectors that already hold the image are
+				     skipped, blank ones are not erased, and
+				     1->0-only changes are programmed without
+				     an erase. no_smart erases and writes
+				     every sector the image touches. */
 	dfu_progress_fn progress;
 	void *progress_user;
 };
@@ -534,6 +540,8 @@ struct dfu_flash_result {
 	bool found_error;         /* the device was in dfuERROR when opened */
 	uint8_t found_status;     /* the status it held then (cleared) */
 	uint64_t bytes_erased;    /* bytes of the sectors erased */
+	unsigned sectors_skipped; /* smart flash: sectors that already held
+				     what the image has (read, not written) */
 	uint64_t bytes_kept;      /* bytes of partly covered sectors that were
 				     read, saved in the journal and written
 				     back (not the image's) */

@@ -145,6 +145,7 @@ struct options {
 	bool all;                     /* read --all */
 	bool mass_erase;              /* flash --mass-erase, erase --mass */
 	bool no_verify;
+	bool no_smart;                /* flash --no-smart */
 	bool no_leave;
 	bool dry_run;
 	bool force;

@@ -90,17 +90,21 @@ static void print_result(const struct options *o, const struct dfu_flash_result 
 		printf("{\"file\":");
 		tool_json_string(stdout, o->file);
 		printf(",\"bytes_written\":%llu,\"bytes_verified\":%llu,\"sectors_erased\":%u,"
-		       "\"sectors_kept\":%u,\"verified\":%s,\"left\":%s,\"gone\":%s}\n",
+		       "\"sectors_kept\":%u,\"sectors_skipped\":%u,\"verified\":%s,\"left\":%s,"
+		       "\"gone\":%s}\n",
 		       (unsigned long long)r->bytes_written,
 		       (unsigned long long)r->bytes_verified, r->sectors_erased, r->sectors_kept,
+		       r->sectors_skipped,
 		       r->verified ? "true" : "false", r->left ? "true" : "false",
 		       r->gone ? "true" : "false");
 		return;
 	}
 	if (tool_globals.verbosity < 0)
 		return;
-	fprintf(stderr, "dfuflash: wrote %llu bytes (%u sectors erased, %u partly kept)%s\n",
+	fprintf(stderr, "dfuflash: wrote %llu bytes (%u sectors erased, %u partly kept, %u "
+		"already right)%s\n",
 		(unsigned long long)r->bytes_written, r->sectors_erased, r->sectors_kept,
+		r->sectors_skipped,
 		r->verified ? ", verified" :
 		o->no_verify ? ", NOT verified (--no-verify)" : ", NOT verified");
 	if (r->left)
@@ -123,6 +127,7 @@ int tool_run_flash(struct dfu_ctx *ctx, const struct options *o, struct dfu_dev 
 	fo.alt = o->alt;
 	fo.mass_erase = o->mass_erase;
 	fo.no_verify = o->no_verify;
+	fo.no_smart = o->no_smart;
 	fo.leave = leave;
 	fo.force = o->force;
 	fo.progress = tool_progress_cb;

@@ -65,6 +65,9 @@ static const struct opt_def defs[] = {
 	  "erase the sectors this range touches (may be given several times)" },
 	{ "no-verify", 0, OPT_FLAG, TOOL_CMD_FLASH, OFF(no_verify), 0, NULL,
 	  "do not read back what was written" },
+	{ "no-smart", 0, OPT_FLAG, TOOL_CMD_FLASH, OFF(no_smart), 0, NULL,
+	  "erase and write every sector the image touches, without first reading "
+	  "which already hold it" },
 	{ "no-leave", 0, OPT_FLAG, TOOL_CMD_FLASH, OFF(no_leave), 0, NULL,
 	  "stay in DFU mode afterwards" },
 	{ "dry-run", 'n', OPT_FLAG, TOOL_CMD_FLASH, OFF(dry_run), 0, NULL,

@@ -14,23 +14,11 @@
  * sectors will hold) are built once from it and the image, and the engine
  * never walks the image again.
  */
-#include "engine.h"
+#include "run.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Writes are aligned to this (the H7 programs 32-byte flash words; every
- * sector size is a multiple of it). */
-#define WRITE_ALIGN 32u
-/* A run of blank bytes at least this long splits a write in two: writing
- * it costs more than the SET_ADDRESS (104 ms on an F4) that skipping it
- * costs. */
-#define WRITE_GAP_SPLIT (32u * 1024u)
-/* A sector bigger than this is a broken layout, not a chip. */
-#define MAX_SECTOR_SIZE (16u * 1024u * 1024u)
-/* The largest transfer block (dfu_dev_transfer_size() caps it there). */
-#define MAX_XFER 4096u
 
 /* See engine.h. */
 void dfu_job_free(struct dfu_job *job)
@@ -60,13 +48,15 @@ uint8_t *dfu_job_bytes(const struct dfu_job *job, uint32_t address, uint32_t siz
 }
 
 /* Whether the plan erases and writes this sector. */
-static bool touches(const struct dfu_plan_entry *e)
+bool dfu_run_touches(const struct dfu_plan_entry *e)
 {
-	return e->action != DFU_ACTION_NONE;
+	return e && e->action != DFU_ACTION_NONE;
 }
+#define touches dfu_run_touches
 
-/* Lays target 0 of img over the groups. */
-static void overlay(struct dfu_job *job, const struct dfu_image *img)
+/* See run.h. */
+void dfu_run_overlay(struct dfu_job *job, const struct dfu_image *img, uint64_t lo_limit,
+		     uint64_t hi_limit)
 {
 	size_t s, i, nseg = dfu_image_segment_count(img, 0);
 
@@ -83,6 +73,10 @@ static void overlay(struct dfu_job *job, const struct dfu_image *img)
 
 			if (hi > ghi)
 				hi = ghi;
+			if (lo < lo_limit)
+				lo = lo_limit;
+			if (hi > hi_limit)
+				hi = hi_limit;
 			if (hi > lo)
 				memcpy(g->data + (lo - g->address), seg.data + (lo - seg.address),
 				       (size_t)(hi - lo));
@@ -126,7 +120,7 @@ static int build_groups(struct dfu_dev *dev, const struct dfu_plan *plan,
 			return dfu_fail(dev->ctx, DFU_ERR_NO_MEM, "out of memory");
 		memset(g->data, 0xFF, g->size);
 	}
-	overlay(job, img);
+	dfu_run_overlay(job, img, 0, UINT64_MAX);
 	return DFU_OK;
 }
 
@@ -169,7 +163,7 @@ static int read_kept(struct dfu_dev *dev, const struct dfu_plan *plan,
 		res->sectors_kept++;
 	}
 	if (!err)
-		overlay(job, img);
+		dfu_run_overlay(job, img, 0, UINT64_MAX);
 	return err;
 }
 
@@ -233,7 +227,7 @@ static int sample_sectors(struct dfu_dev *dev, const struct dfu_layout *map,
 }
 
 /* Whether n bytes are all 0xFF. */
-static bool blank(const uint8_t *p, size_t n)
+bool dfu_run_blank(const uint8_t *p, size_t n)
 {
 	size_t i;
 
@@ -243,70 +237,86 @@ static bool blank(const uint8_t *p, size_t n)
 	return true;
 }
 
-/* Everything the run of one job carries between its steps. */
-struct run {
-	struct dfu_dev *dev;
-	const struct dfu_layout *map;   /* the true map */
-	const struct dfu_layout *rom;   /* the ROM's, where erases are sent */
-	const struct dfu_job_opts *opts;
-	struct dfu_plan *plan;
-	struct dfu_job job;
-	struct dfu_mem_progress pr;
-	struct dfu_flash_result *res;
-	bool journaled;                 /* the journal holds job */
-	bool erasing;                   /* an erase was sent: flash has changed */
-	/* Sectors outside the plan and their samples before the first erase
-	 * (a wrong erase that hits one of them is named afterwards). */
-	const struct dfu_sector **outside;
-	size_t noutside;
-	uint8_t *before;
-	const struct dfu_sector *dirty; /* still held data after its erase */
-	char loss[400];                 /* what a wrong erase wiped, or "" */
-};
-
-/* Whether the plan keeps bytes the image does not bring. */
-static bool keeps_bytes(const struct dfu_plan *plan)
+/* See run.h. */
+uint8_t *dfu_run_mask(const struct run *r, uint32_t address)
 {
-	size_t i, n = dfu_plan_count(plan);
+	size_t j;
+
+	for (j = 0; j < r->job.ngroups; j++) {
+		const struct dfu_group *g = &r->job.groups[j];
+
+		if (address >= g->address && address - g->address < g->size)
+			return &r->mask[j][(address - g->address) / WRITE_ALIGN];
+	}
+	return NULL;
+}
+
+/* See run.h. */
+void dfu_run_mask_erase(struct run *r, const struct dfu_sector *s)
+{
+	const uint8_t *want = dfu_job_bytes(&r->job, s->address, s->size);
+	uint32_t c;
+
+	for (c = 0; want && c < s->size; c += WRITE_ALIGN)
+		*dfu_run_mask(r, s->address + c) = dfu_run_blank(want + c, WRITE_ALIGN) ?
+						   CHUNK_BRIDGE : CHUNK_WRITE;
+}
+
+/* One write mask per group, every chunk "bridge". */
+static int alloc_masks(struct run *r)
+{
+	size_t j;
+
+	r->mask = calloc(r->job.ngroups ? r->job.ngroups : 1, sizeof(*r->mask));
+	if (!r->mask)
+		return dfu_fail(r->dev->ctx, DFU_ERR_NO_MEM, "out of memory");
+	for (j = 0; j < r->job.ngroups; j++) {
+		r->mask[j] = calloc(r->job.groups[j].size / WRITE_ALIGN + 1, 1);
+		if (!r->mask[j])
+			return dfu_fail(r->dev->ctx, DFU_ERR_NO_MEM, "out of memory");
+	}
+	return DFU_OK;
+}
+
+static void free_masks(struct run *r)
+{
+	size_t j;
+
+	for (j = 0; r->mask && j < r->job.ngroups; j++)
+		free(r->mask[j]);
+	free(r->mask);
+	r->mask = NULL;
+}
+
+/* Whether the job must journal before it erases: a sector whose other
+ * bytes it keeps is erased (or everything is, by a mass erase that keeps
+ * the rest). */
+static bool needs_journal(const struct run *r)
+{
+	size_t i, n = dfu_plan_count(r->plan);
 
 	for (i = 0; i < n; i++)
-		if (dfu_plan_entry(plan, i)->action == DFU_ACTION_MERGE)
+		if (dfu_plan_entry(r->plan, i)->action == DFU_ACTION_MERGE &&
+		    r->fate[i] == FATE_ERASE)
 			return true;
 	return false;
 }
 
-/* Samples every sector the plan leaves alone, before the first erase. */
-static int fingerprint(struct run *r)
+/* Whether a sector the job erases has no erase of its own at the ROM
+ * (bank 2 of a dual-bank F76x): then only a mass erase will do. */
+static bool needs_mass_erase(const struct run *r)
 {
 	size_t i, n = dfu_plan_count(r->plan);
+	uint32_t a;
 
-	uint16_t xfer = dfu_dev_transfer_size(r->dev);
-	bool erases = false;
-
-	/* Only a sector erase can hit the wrong sector. */
 	for (i = 0; i < n; i++) {
 		const struct dfu_plan_entry *e = dfu_plan_entry(r->plan, i);
 
-		erases |= touches(e) && (e->sector.flags & DFU_SECTOR_ERASABLE);
+		if (r->fate[i] == FATE_ERASE && (e->sector.flags & DFU_SECTOR_ERASABLE) &&
+		    !erase_address(r->rom, &e->sector, &a))
+			return true;
 	}
-	if (dfu_plan_mass_erase(r->plan) || !erases)
-		return DFU_OK;
-	r->outside = calloc(n ? n : 1, sizeof(*r->outside));
-	if (!r->outside)
-		return dfu_fail(r->dev->ctx, DFU_ERR_NO_MEM, "out of memory");
-	for (i = 0; i < n; i++) {
-		const struct dfu_sector *s = &dfu_plan_entry(r->plan, i)->sector;
-
-		if (!touches(dfu_plan_entry(r->plan, i)) && (s->flags & DFU_SECTOR_ERASABLE) &&
-		    (s->address - r->map->sectors[0].address) % xfer == 0)
-			r->outside[r->noutside++] = s;
-	}
-	if (!r->noutside)
-		return DFU_OK;
-	r->before = malloc(2 * r->noutside * dfu_dev_transfer_size(r->dev));
-	if (!r->before)
-		return dfu_fail(r->dev->ctx, DFU_ERR_NO_MEM, "out of memory");
-	return sample_sectors(r->dev, r->map, r->outside, r->noutside, r->before);
+	return false;
 }
 
 /* Erases what the plan says: a mass erase, or each sector through the
@@ -326,7 +336,7 @@ static int erase_planned(struct run *r)
 	for (i = 0; i < n; i++) {
 		const struct dfu_plan_entry *e = dfu_plan_entry(r->plan, i);
 
-		if (touches(e) && (e->sector.flags & DFU_SECTOR_ERASABLE))
+		if (r->fate[i] == FATE_ERASE && (e->sector.flags & DFU_SECTOR_ERASABLE))
 			total += e->sector.size;
 	}
 	dfu_mem_phase(&r->pr, DFU_PHASE_ERASE, total);
@@ -357,7 +367,7 @@ static int erase_planned(struct run *r)
 		const struct dfu_plan_entry *e = dfu_plan_entry(r->plan, i);
 		const struct dfu_sector *s = &e->sector;
 
-		if (!touches(e) || !(s->flags & DFU_SECTOR_ERASABLE))
+		if (r->fate[i] != FATE_ERASE || !(s->flags & DFU_SECTOR_ERASABLE))
 			continue;
 		if (!erase_address(r->rom, s, &address))
 			return dfu_fail(dev->ctx, DFU_ERR_UNSUPPORTED,
@@ -375,7 +385,7 @@ static int erase_planned(struct run *r)
 		}
 		if (err)
 			return err;
-		if (!blank(sample, slen)) {
+		if (!dfu_run_blank(sample, slen)) {
 			r->dirty = s;
 			return dfu_fail(dev->ctx, DFU_ERR_DEVICE,
 					"sector %u (0x%08X) is not blank after its erase: the ROM "
@@ -392,20 +402,17 @@ static int erase_planned(struct run *r)
 
 static void find_losses(struct run *r, const struct dfu_job *now_job);
 
-/* A sector still held data after the ROM said it erased it: the ROM
- * erased another place. Recover without the user: keep every sector (the
- * job's own, the rest read back now), journal all of it, mass erase; the
- * caller then writes and verifies everything. */
-static int recover_wrong_erase(struct run *r, const struct dfu_image *img)
+/* Turns the job into "keep everything, mass erase": every sector is read
+ * (what the job holds already is taken from it: the flash may no longer
+ * hold it), journaled, and erased by one mass erase. For sectors the ROM
+ * cannot erase one by one, and after a wrong erase. */
+static int go_mass(struct run *r, const struct dfu_image *img)
 {
 	struct dfu_dev *dev = r->dev;
 	struct dfu_job all = { NULL, 0 };
+	size_t i, n = dfu_plan_count(r->plan);
 	int err;
 
-	dfu_log(dev->ctx, DFU_LOG_WARNING,
-		"sector %u at 0x%08X still held data after the ROM erased it: the ROM "
-		"erased another place. Reading the rest of the flash, saving it, and "
-		"mass erasing instead", r->dirty->number, (unsigned)r->dirty->address);
 	err = dfu_make_idle(dev, NULL);
 	if (err)
 		return err;
@@ -413,7 +420,7 @@ static int recover_wrong_erase(struct run *r, const struct dfu_image *img)
 	err = build_groups(dev, r->plan, img, &all);
 	if (!err)
 		err = read_kept(dev, r->plan, img, &all, &r->job, &r->pr, r->res);
-	if (!err)
+	if (!err && r->dirty)
 		find_losses(r, &all);
 	if (!err)
 		err = dfu_journal_save(dev, &all, true, r->opts->what, r->loss);
@@ -422,42 +429,66 @@ static int recover_wrong_erase(struct run *r, const struct dfu_image *img)
 		return err;
 	}
 	r->journaled = true;
+	free_masks(r);
 	dfu_job_free(&r->job);
 	r->job = all;
+	err = alloc_masks(r);
+	for (i = 0; !err && i < n; i++) {
+		r->fate[i] = FATE_ERASE;
+		dfu_run_mask_erase(r, &dfu_plan_entry(r->plan, i)->sector);
+	}
+	return err;
+}
+
+/* A sector still held data after the ROM said it erased it: the ROM
+ * erased another place. Recover without the user: keep every sector,
+ * journal it, mass erase; the caller then writes and verifies it all. */
+static int recover_wrong_erase(struct run *r, const struct dfu_image *img)
+{
+	int err;
+
+	dfu_log(r->dev->ctx, DFU_LOG_WARNING,
+		"sector %u at 0x%08X still held data after the ROM erased it: the ROM "
+		"erased another place. Reading the rest of the flash, saving it, and "
+		"mass erasing instead", r->dirty->number, (unsigned)r->dirty->address);
+	err = go_mass(r, img);
+	if (err)
+		return err;
 	r->res->sectors_erased = 0;
 	r->res->bytes_erased = 0;
 	return erase_planned(r);
 }
 
-/* The next span of g->data to write from *pos: starts at a non-blank byte,
- * ends after the last non-blank byte before a blank gap of WRITE_GAP_SPLIT,
- * both aligned to WRITE_ALIGN. False when nothing is left. */
-static bool next_span(const struct dfu_group *g, size_t *pos, size_t *start, size_t *end)
+/* The next span of group gi to write from chunk *pos: starts at a chunk
+ * to write, runs through chunks that may be bridged until a barrier or a
+ * gap of WRITE_GAP_SPLIT, ends after the last chunk to write. In bytes
+ * from the group's start. False when nothing is left. */
+static bool next_span(const struct run *r, size_t gi, size_t *pos, size_t *start, size_t *end)
 {
-	size_t i = *pos, last, gap = 0;
+	const struct dfu_group *g = &r->job.groups[gi];
+	const uint8_t *m = r->mask[gi];
+	size_t nchunks = g->size / WRITE_ALIGN, i = *pos, last, gap = 0;
 
-	while (i < g->size && g->data[i] == 0xFF)
+	while (i < nchunks && m[i] != CHUNK_WRITE)
 		i++;
-	if (i >= g->size)
+	if (i >= nchunks)
 		return false;
-	*start = i & ~(size_t)(WRITE_ALIGN - 1);
+	*start = i * WRITE_ALIGN;
 	last = i;
-	for (; i < g->size; i++) {
-		if (g->data[i] != 0xFF) {
+	for (i++; i < nchunks && m[i] != CHUNK_BARRIER; i++) {
+		if (m[i] == CHUNK_WRITE) {
 			last = i;
 			gap = 0;
-		} else if (++gap >= WRITE_GAP_SPLIT) {
+		} else if ((gap += WRITE_ALIGN) >= WRITE_GAP_SPLIT) {
 			break;
 		}
 	}
-	*end = (last + WRITE_ALIGN) & ~(size_t)(WRITE_ALIGN - 1);
-	if (*end > g->size)
-		*end = g->size;
-	*pos = *end;
+	*end = (last + 1) * WRITE_ALIGN;
+	*pos = last + 1;
 	return true;
 }
 
-/* Writes every non-blank span of every group. */
+/* Writes every span the masks ask for. */
 static int write_groups(struct run *r)
 {
 	uint64_t total = 0;
@@ -465,7 +496,7 @@ static int write_groups(struct run *r)
 	int err;
 
 	for (i = 0; i < r->job.ngroups; i++)
-		for (pos = 0; next_span(&r->job.groups[i], &pos, &start, &end);)
+		for (pos = 0; next_span(r, i, &pos, &start, &end);)
 			total += end - start;
 	dfu_mem_phase(&r->pr, DFU_PHASE_WRITE, total);
 	err = dfu_mem_report(r->dev, &r->pr, 0,
@@ -473,7 +504,7 @@ static int write_groups(struct run *r)
 	for (i = 0; i < r->job.ngroups && !err; i++) {
 		struct dfu_group *g = &r->job.groups[i];
 
-		for (pos = 0; !err && next_span(g, &pos, &start, &end);)
+		for (pos = 0; !err && next_span(r, i, &pos, &start, &end);)
 			err = dfu_mem_write(r->dev, g->address + (uint32_t)start, g->data + start,
 					    end - start, &r->pr);
 	}
@@ -496,31 +527,58 @@ int dfu_engine_compare(struct dfu_dev *dev, uint32_t address, const uint8_t *wan
 	return DFU_OK;
 }
 
-/* Reads every group back and compares it with what it should hold. */
+/* The next run of sectors to verify from plan entry *pos: consecutive
+ * sectors that were erased or programmed (skipped ones were verified by
+ * the survey's read). False when none is left. */
+static bool next_check(const struct run *r, size_t *pos, uint32_t *address, uint32_t *size)
+{
+	size_t i = *pos, n = dfu_plan_count(r->plan);
+
+	while (i < n && r->fate[i] != FATE_ERASE && r->fate[i] != FATE_PROGRAM)
+		i++;
+	if (i >= n)
+		return false;
+	*address = dfu_plan_entry(r->plan, i)->sector.address;
+	*size = 0;
+	for (; i < n && (r->fate[i] == FATE_ERASE || r->fate[i] == FATE_PROGRAM); i++) {
+		const struct dfu_sector *s = &dfu_plan_entry(r->plan, i)->sector;
+
+		if (s->address != *address + *size)
+			break;
+		*size += s->size;
+	}
+	*pos = i;
+	return true;
+}
+
+/* Reads back what was erased or programmed and compares it with what it
+ * should hold. */
 static int verify_groups(struct run *r)
 {
 	uint64_t total = 0;
 	uint8_t *buf = NULL;
-	size_t i;
+	uint32_t address, size;
+	size_t pos;
 	int err;
 
-	for (i = 0; i < r->job.ngroups; i++)
-		total += r->job.groups[i].size;
+	for (pos = 0; next_check(r, &pos, &address, &size);)
+		total += size;
 	dfu_mem_phase(&r->pr, DFU_PHASE_VERIFY, total);
-	err = dfu_mem_report(r->dev, &r->pr, 0,
-			     r->job.ngroups ? r->job.groups[0].address : 0);
-	for (i = 0; i < r->job.ngroups && !err; i++) {
-		struct dfu_group *g = &r->job.groups[i];
+	err = dfu_mem_report(r->dev, &r->pr, 0, r->map->sectors[0].address);
+	for (pos = 0; !err && next_check(r, &pos, &address, &size);) {
+		const uint8_t *want = dfu_job_bytes(&r->job, address, size);
 
 		free(buf);
-		buf = malloc(g->size);
-		if (!buf)
+		buf = malloc(size);
+		if (!buf || !want) {
+			free(buf);
 			return dfu_fail(r->dev->ctx, DFU_ERR_NO_MEM, "out of memory");
-		err = dfu_mem_read(r->dev, "verify", g->address, buf, g->size, &r->pr);
+		}
+		err = dfu_mem_read(r->dev, "verify", address, buf, size, &r->pr);
 		if (!err)
-			err = dfu_engine_compare(r->dev, g->address, g->data, buf, g->size);
+			err = dfu_engine_compare(r->dev, address, want, buf, size);
 		if (!err)
-			r->res->bytes_verified += g->size;
+			r->res->bytes_verified += size;
 	}
 	free(buf);
 	if (!err)
@@ -548,7 +606,7 @@ static void find_losses(struct run *r, const struct dfu_job *now_job)
 
 		/* The ROM erases whole sectors: one that reads blank where its
 		 * samples held data before was wiped. */
-		if (!now || blank(was, 2 * (size_t)xfer) || !blank(now, s->size))
+		if (!now || dfu_run_blank(was, 2 * (size_t)xfer) || !dfu_run_blank(now, s->size))
 			continue;
 		lost++;
 		bytes += s->size;
@@ -632,9 +690,12 @@ static int check_protection(struct dfu_dev *dev, const struct dfu_plan *plan)
 	return DFU_OK;
 }
 
-/* See engine.h. */
-int dfu_engine_plan(struct dfu_dev *dev, const struct dfu_image *img,
-		    const struct dfu_plan_opts *opts, struct dfu_plan **out)
+/* The plan of img on the selected alt, validated and protection
+ * checked; with fallback, turned into "keep everything, mass erase" where
+ * the ROM cannot erase a sector alone (what a run does when it must erase
+ * such a sector, so the plan shows the worst case). */
+static int plan_job(struct dfu_dev *dev, const struct dfu_image *img,
+		    const struct dfu_plan_opts *opts, bool fallback, struct dfu_plan **out)
 {
 	const struct dfu_layout *map;
 	struct dfu_plan *plan = NULL;
@@ -649,13 +710,17 @@ int dfu_engine_plan(struct dfu_dev *dev, const struct dfu_image *img,
 		dfu_plan_free(plan);
 		return err;
 	}
-	if (!dfu_plan_mass_erase(plan) && !all_erasable(plan, dfu_dev_layout(dev))) {
-		/* Bank 2 of a dual-bank F76x: the ROM maps every erase address
-		 * into bank 1. Keep every byte and mass erase instead. */
+	if (fallback && !dfu_plan_mass_erase(plan) && !all_erasable(plan, dfu_dev_layout(dev)))
 		dfu_plan_preserve_all(plan);
-	}
 	*out = plan;
 	return DFU_OK;
+}
+
+/* See engine.h. */
+int dfu_engine_plan(struct dfu_dev *dev, const struct dfu_image *img,
+		    const struct dfu_plan_opts *opts, struct dfu_plan **out)
+{
+	return plan_job(dev, img, opts, true, out);
 }
 
 /* See engine.h. */
@@ -663,6 +728,7 @@ int dfu_engine_run(struct dfu_dev *dev, const struct dfu_image *img,
 		   const struct dfu_job_opts *opts, struct dfu_flash_result *res)
 {
 	struct run r;
+	size_t i;
 	int err;
 
 	memset(&r, 0, sizeof(r));
@@ -671,25 +737,35 @@ int dfu_engine_run(struct dfu_dev *dev, const struct dfu_image *img,
 	r.res = res;
 	r.rom = dfu_dev_layout(dev);
 	r.journaled = opts->journal_held;
+	r.smart = !opts->no_smart && !opts->plan.mass_erase;
 	r.pr.fn = opts->progress;
 	r.pr.user = opts->progress_user;
 	err = dfu_engine_map(dev, &r.map);
+	/* Smart flash decides the mass-erase fallback after it has read what
+	 * the sectors hold: sectors that need no erase need no mass erase. */
 	if (!err)
-		err = dfu_engine_plan(dev, img, &opts->plan, &r.plan);
-	if (!err && dfu_plan_mass_erase(r.plan) && !opts->plan.mass_erase)
+		err = plan_job(dev, img, &opts->plan, !r.smart, &r.plan);
+	if (!err)
+		err = build_groups(dev, r.plan, img, &r.job);
+	if (!err)
+		err = alloc_masks(&r);
+	if (!err)
+		err = dfu_survey(&r, img);
+	if (!err && !dfu_plan_mass_erase(r.plan) && needs_mass_erase(&r)) {
 		dfu_log(dev->ctx, DFU_LOG_WARNING,
 			"the ROM cannot erase these sectors one by one (dual-bank mode): the "
 			"whole flash will be read and saved, mass erased, and written back "
 			"with the image");
-	if (!err)
-		err = build_groups(dev, r.plan, img, &r.job);
-	if (!err)
-		err = read_kept(dev, r.plan, img, &r.job, NULL, &r.pr, res);
-	if (!err)
-		err = fingerprint(&r);
+		err = go_mass(&r, img);
+	} else if (!err && dfu_plan_mass_erase(r.plan) && !opts->plan.mass_erase) {
+		dfu_log(dev->ctx, DFU_LOG_WARNING,
+			"the ROM cannot erase these sectors one by one (dual-bank mode): the "
+			"whole flash will be read and saved, mass erased, and written back "
+			"with the image");
+	}
 	/* Everything is known and validated; the kept bytes go to disk, and
 	 * only then does anything change. */
-	if (!err && keeps_bytes(r.plan)) {
+	if (!err && !r.journaled && needs_journal(&r)) {
 		err = dfu_journal_save(dev, &r.job, dfu_plan_mass_erase(r.plan), opts->what,
 				       NULL);
 		r.journaled = !err;
@@ -702,6 +778,8 @@ int dfu_engine_run(struct dfu_dev *dev, const struct dfu_image *img,
 		err = write_groups(&r);
 	if (!err && (!opts->no_verify || r.journaled))
 		err = verify_groups(&r);
+	else if (!err)
+		res->verified = false;
 	if (!err && r.journaled)
 		err = dfu_journal_drop(dev);
 	if (err)
@@ -709,12 +787,18 @@ int dfu_engine_run(struct dfu_dev *dev, const struct dfu_image *img,
 	else if (r.loss[0])
 		err = dfu_fail(dev->ctx, DFU_ERR_DEVICE, "%s. The image and everything else "
 			       "are written and verified", r.loss);
-	for (size_t i = 0; i < dfu_plan_count(r.plan); i++)
-		if (dfu_plan_entry(r.plan, i)->action == DFU_ACTION_MERGE)
-			res->bytes_kept += dfu_plan_entry(r.plan, i)->sector.size -
-					   dfu_plan_entry(r.plan, i)->image_bytes;
+	for (i = 0; i < dfu_plan_count(r.plan); i++) {
+		const struct dfu_plan_entry *e = dfu_plan_entry(r.plan, i);
+
+		if (e->action == DFU_ACTION_MERGE)
+			res->bytes_kept += e->sector.size - e->image_bytes;
+		if (r.fate && r.fate[i] == FATE_SKIP)
+			res->sectors_skipped++;
+	}
+	free_masks(&r);
 	dfu_job_free(&r.job);
 	dfu_plan_free(r.plan);
+	free(r.fate);
 	free(r.outside);
 	free(r.before);
 	return err;

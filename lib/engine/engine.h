@@ -70,6 +70,8 @@ int dfu_journal_drop(struct dfu_dev *dev);
 struct dfu_job_opts {
 	struct dfu_plan_opts plan;  /* mass_erase, force, ids */
 	bool no_verify;             /* not with kept bytes: those are verified */
+	bool no_smart;              /* erase and write every touched sector,
+				       without reading first what it holds */
 	const char *what;           /* "flash fome.bin", for the journal */
 	bool journal_held;          /* the job comes from dev's journal, which
 				       stays until it is verified (begin.c) */

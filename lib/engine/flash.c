@@ -116,6 +116,7 @@ int dfu_flash(struct dfu_dev *dev, const struct dfu_image *img,
 	memset(&jo, 0, sizeof(jo));
 	plan_opts(dev, opts, &jo.plan);
 	jo.no_verify = opts->no_verify;
+	jo.no_smart = opts->no_smart;
 	jo.what = "flash";
 	jo.progress = opts->progress;
 	jo.progress_user = opts->progress_user;

@@ -167,3 +167,18 @@ int dfu_chip_check_wrp(struct dfu_ctx *ctx, const struct dfu_option_bytes *ob, b
 			"nothing was erased. Remove the write protection in the option bytes "
 			"first", num, (unsigned)s->address, bit);
 }
+
+/* See knowledge.h. The F4 and F7 program their flash through a 32-bit (or
+ * smaller) bus with no ECC: a programmed location may be programmed again
+ * as long as bits only go from 1 to 0 (ST's EEPROM emulation for the F4,
+ * AN3969, writes 0x0000 over 0xEEEE). The H7 programs 256-bit flash words
+ * with ECC: a word may be programmed once after its erase (RM0433 4.3.9),
+ * so only a blank word may be written without an erase. Unknown parts are
+ * treated like the H7. */
+unsigned dfu_chip_program_word(const struct dfu_chip_info *chip, bool *bits_only)
+{
+	bool f4f7 = chip && !strncmp(chip->name, "STM32F", 6);
+
+	*bits_only = f4f7;
+	return f4f7 ? 1 : 32;
+}

@@ -54,4 +54,10 @@ int dfu_chip_true_map(struct dfu_ctx *ctx, const struct dfu_layout *rom, bool du
 int dfu_chip_check_wrp(struct dfu_ctx *ctx, const struct dfu_option_bytes *ob, bool dual_bank,
 		       const struct dfu_sector *s);
 
+/* chip.c: how a part programs flash that is not blank. Returns the flash
+ * word (bytes) that is programmed as a whole; *bits_only is true when a
+ * programmed word may be programmed again to clear more bits (F4/F7),
+ * false when only a blank word may be programmed (H7: ECC words). */
+unsigned dfu_chip_program_word(const struct dfu_chip_info *chip, bool *bits_only);
+
 #endif /* DFU_KNOWLEDGE_H */

@@ -131,39 +131,74 @@ int dfu_mem_read(struct dfu_dev *dev, const char *verb, uint32_t address, uint8_
 }
 
 /* See protocol.h. */
-int dfu_mem_sample(struct dfu_dev *dev, uint32_t base, const uint32_t *addresses,
-		   size_t count, uint8_t *out, uint16_t block_len)
+int dfu_mem_window_open(struct dfu_dev *dev, uint32_t base)
 {
-	uint16_t xfer = dfu_dev_transfer_size(dev);
 	char what[64];
-	size_t i;
-	int err, n;
+	int err;
 
-	if (block_len > xfer)
-		block_len = xfer;
 	snprintf(what, sizeof(what), "read at 0x%08X", (unsigned)base);
 	err = dfuse_set_address(dev, base);
 	if (!err)
 		err = dfu_abort(dev);
-	if (err)
-		return dfu_fail_during(dev->ctx, err, what);
-	for (i = 0; i < count; i++) {
-		uint32_t off = addresses[i] - base;
-		uint32_t blk = off / xfer;
+	return err ? dfu_fail_during(dev->ctx, err, what) : DFU_OK;
+}
 
-		snprintf(what, sizeof(what), "read at 0x%08X", (unsigned)addresses[i]);
-		if (addresses[i] < base || off % xfer ||
-		    blk > 0xFFFFu - DFUSE_FIRST_BLOCK)
+/* See protocol.h. */
+int dfu_mem_window_read(struct dfu_dev *dev, uint32_t base, uint32_t address, uint8_t *buf,
+			size_t len, struct dfu_mem_progress *pr)
+{
+	uint16_t xfer = dfu_dev_transfer_size(dev);
+	size_t off = 0;
+	char what[64];
+	int err, n;
+
+	while (off < len) {
+		uint32_t at = address + (uint32_t)off;
+		uint32_t blk = (at - base) / xfer;
+		uint16_t want = (uint16_t)(len - off < xfer ? len - off : xfer);
+
+		snprintf(what, sizeof(what), "read at 0x%08X", (unsigned)at);
+		if (at < base || (at - base) % xfer || blk > 0xFFFFu - DFUSE_FIRST_BLOCK)
 			return dfu_fail(dev->ctx, DFU_ERR_INVALID_ARG,
-					"%s: not a block of the run at 0x%08X", what, (unsigned)base);
-		n = dfu_upload(dev, (uint16_t)(DFUSE_FIRST_BLOCK + blk), out + i * block_len,
-			       block_len);
+					"%s: not a block of the window at 0x%08X", what,
+					(unsigned)base);
+		n = dfu_upload(dev, (uint16_t)(DFUSE_FIRST_BLOCK + blk), buf + off, want);
 		if (n < 0)
 			return upload_failed(dev, n, what);
-		if (n != block_len)
+		if (n != want)
 			return dfu_fail(dev->ctx, DFU_ERR_PROTOCOL,
-					"%s returned %d of %u bytes", what, n, block_len);
+					"%s returned %d of %u bytes", what, n, want);
+		off += (size_t)n;
+		err = dfu_mem_report(dev, pr, (uint64_t)n, at + (uint32_t)n);
+		if (err)
+			return err;
 	}
-	err = dfu_abort(dev);
-	return err ? dfu_fail_during(dev->ctx, err, what) : DFU_OK;
+	return DFU_OK;
+}
+
+/* See protocol.h. */
+int dfu_mem_window_close(struct dfu_dev *dev)
+{
+	int err = dfu_abort(dev);
+
+	return err ? dfu_fail_during(dev->ctx, err, "read: end of the upload") : DFU_OK;
+}
+
+/* See protocol.h. */
+int dfu_mem_sample(struct dfu_dev *dev, uint32_t base, const uint32_t *addresses,
+		   size_t count, uint8_t *out, uint16_t block_len)
+{
+	uint16_t xfer = dfu_dev_transfer_size(dev);
+	size_t i;
+	int err;
+
+	if (block_len > xfer)
+		block_len = xfer;
+	err = dfu_mem_window_open(dev, base);
+	for (i = 0; !err && i < count; i++)
+		err = dfu_mem_window_read(dev, base, addresses[i], out + i * block_len, block_len,
+					  NULL);
+	if (!err)
+		err = dfu_mem_window_close(dev);
+	return err;
 }

@@ -55,6 +55,16 @@ int dfu_mem_read(struct dfu_dev *dev, const char *verb, uint32_t address, uint8_
 int dfu_mem_sample(struct dfu_dev *dev, uint32_t base, const uint32_t *addresses,
 		   size_t count, uint8_t *out, uint16_t block_len);
 
+/* memory.c: a read window: one SET_ADDRESS at base (and ABORT to
+ * dfuIDLE), then any blocks at or after base, each by its block number
+ * (AN3156 6.6: address = (wBlockNum - 2) * wTransferSize + pointer), in
+ * any order, without another SET_ADDRESS; close with ABORT. address must
+ * be a whole number of transfer blocks after base. */
+int dfu_mem_window_open(struct dfu_dev *dev, uint32_t base);
+int dfu_mem_window_read(struct dfu_dev *dev, uint32_t base, uint32_t address, uint8_t *buf,
+			size_t len, struct dfu_mem_progress *pr);
+int dfu_mem_window_close(struct dfu_dev *dev);
+
 /* obio.c: reads len option bytes at address through the "Option Bytes"
  * alt that holds them; the alt selected before stays selected. */
 int dfu_ob_read_at(struct dfu_dev *dev, uint32_t address, uint8_t *buf, size_t len);

@@ -21,8 +21,18 @@ import json, sys
 line = [l for l in open(sys.argv[1]) if l.startswith('{')][0]
 r = json.loads(line)
 assert r["bytes_written"] == 20480 and r["verified"] and r["left"] and r["gone"], r
-assert r["sectors_erased"] == 2 and r["sectors_kept"] == 1, r
+# A blank chip: smart flash programs without erasing anything.
+assert r["sectors_erased"] == 0 and r["sectors_kept"] == 1, r
 PY
+make_fill st "$size" 00
+expect_exit 0 run -- "$F" flash fw.bin --json --no-smart
+python3 - "$T/out" <<'PY' || fail "flash --json --no-smart is not the expected JSON"
+import json, sys
+line = [l for l in open(sys.argv[1]) if l.startswith('{')][0]
+r = json.loads(line)
+assert r["sectors_erased"] == 2 and r["sectors_kept"] == 1 and r["verified"], r
+PY
+make_fill st "$size" ff
 ok "flash --json"
 
 # Not a terminal: one plain line per phase; -q: nothing at all.

@@ -176,7 +176,9 @@ static void check_golden(const char *name, const char *got)
  * erased and written back with the tune, sector 2 untouched. */
 static void small_flash_golden(void **state)
 {
-	struct dfu_flash_opts fo = { .leave = true };
+	/* The classic path, request by request (smart flash has its own
+	 * test below: on this mostly blank chip it would erase nothing). */
+	struct dfu_flash_opts fo = { .leave = true, .no_smart = true };
 	struct dfu_flash_result res;
 	struct fixture f;
 	struct dfu_image *img;
@@ -759,6 +761,7 @@ static void device_faults(void **state)
 
 		print_message("case: %s\n", faults[i].what);
 		open_chip(&f, "stm32f407");
+		memset(f.flash, 0x00, f.size);   /* every sector needs its erase */
 		assert_int_equal(dfusim_add_fault(f.st->sim, faults[i].fault), 0);
 		open_dev(&f);
 		img = pattern_image(0x08000000, 40000, 2);
@@ -772,10 +775,88 @@ static void device_faults(void **state)
 	}
 }
 
+/* How many requests of a kind the simulated device saw. */
+static unsigned stat_of(struct fixture *f, const char *kind)
+{
+	char *json = dfusim_stats_json(f->st->sim), key[64];
+	const char *p;
+	unsigned n;
+
+	assert_non_null(json);
+	snprintf(key, sizeof(key), "\"%s\":", kind);
+	p = strstr(json, key);
+	assert_non_null(p);
+	n = (unsigned)strtoul(p + strlen(key), NULL, 10);
+	free(json);
+	return n;
+}
+
+/* Smart flash: a sector already right is skipped (read, not erased or
+ * written), a blank one is programmed without an erase, one that needs
+ * only 1->0 changes too on an F4 (not on an H7, whose ECC words cannot be
+ * programmed twice), and one that needs a 0->1 change is erased. Every
+ * byte ends right, and --no-smart erases everything the image touches. */
+static void smart_flash(void **state)
+{
+	static const struct {
+		const char *what;
+		const char *chip;
+		uint8_t before;     /* fill of the flash before */
+		uint8_t image;      /* fill of the image */
+		bool no_smart;
+		unsigned erases, writes_min, skipped;
+	} cases[] = {
+		{ "identical: nothing erased or written", "stm32f407", 0x5A, 0x5A, false, 0, 0, 2 },
+		{ "blank: programmed, not erased", "stm32f407", 0xFF, 0x5A, false, 0, 1, 0 },
+		{ "1->0 only on an F4: programmed", "stm32f407", 0x7E, 0x5A, false, 0, 1, 0 },
+		{ "1->0 only on an H7: erased (ECC words)", "stm32h743", 0x7E, 0x5A, false, 1, 1, 0 },
+		{ "0->1 needed: erased", "stm32f407", 0x00, 0x5A, false, 2, 1, 0 },
+		{ "--no-smart: erased although identical", "stm32f407", 0x5A, 0x5A, true, 2, 1, 0 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct dfu_flash_opts fo = { .no_smart = cases[i].no_smart };
+		struct dfu_flash_result res;
+		struct dfu_image *img = NULL;
+		struct fixture f;
+		uint8_t *d;
+		size_t idx;
+		uint32_t len = 0x8000;   /* two F4 sectors, part of one H7 sector */
+
+		print_message("case: %s\n", cases[i].what);
+		open_chip(&f, cases[i].chip);
+		memset(f.flash, cases[i].before, f.size);
+		memset(f.flash + len, 0x33, 0x100);   /* data after the image */
+		open_dev(&f);
+		d = malloc(len);
+		assert_non_null(d);
+		memset(d, cases[i].image, len);
+		assert_int_equal(dfu_image_new(&img), DFU_OK);
+		assert_int_equal(dfu_image_add_target(img, 0, NULL, &idx), DFU_OK);
+		assert_int_equal(dfu_image_add_data(NULL, img, idx, 0x08000000, d, len), DFU_OK);
+		assert_int_equal(dfu_flash(f.dev, img, &fo, &res), DFU_OK);
+		check_fill(f.flash, len, cases[i].image);
+		check_fill(f.flash + len, 0x100, 0x33);
+		assert_true(res.verified);
+		if (stat_of(&f, "erase") != cases[i].erases)
+			fail_msg("%u erases, expected %u", stat_of(&f, "erase"), cases[i].erases);
+		if (cases[i].writes_min ? stat_of(&f, "write") < cases[i].writes_min :
+					  stat_of(&f, "write") != 0)
+			fail_msg("%u writes", stat_of(&f, "write"));
+		assert_int_equal(res.sectors_skipped, cases[i].skipped);
+		free(d);
+		dfu_image_free(img);
+		close_chip(&f);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(small_flash_golden),
+		cmocka_unit_test(smart_flash),
 		cmocka_unit_test(one_set_address_per_run),
 		cmocka_unit_test(f767_dual_bank),
 		cmocka_unit_test(refusal_changes_nothing),
