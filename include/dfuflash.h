@@ -35,7 +35,16 @@ extern "C" {
 #pragma GCC visibility push(default)
 #endif
 
-#define DFUFLASH_VERSION "0.1.0"
+/* DFUFLASH_VERSION ("0.1.0"), DFUFLASH_VERSION_MAJOR/_MINOR/_PATCH and
+ * DFUFLASH_VERSION_NUM: the version this header belongs to. */
+#include "dfuflash_version.h"
+
+/* The version of the library the program runs with ("0.1.0"), which can
+ * differ from the DFUFLASH_VERSION it was compiled with; never NULL. */
+const char *dfu_version(void);
+/* The version of the libusb the library runs on ("1.0.26"; "-rc1" and the
+ * like appended when libusb has one); never NULL. Static storage. */
+const char *dfu_libusb_version(void);
 
 /* ------------------------------------------------------------------------ */
 /* Errors                                                                    */

@@ -11,6 +11,7 @@ packages=(
   dfu-util usbutils srecord binutils     # peers, and makers of test files
   python3-intelhex                       # dfuse-pack -i (HEX input) in the format tests
   python3 jq time hyperfine              # test, demo and benchmark helpers
+  dpkg-dev man-db                        # cpack's Debian packages (dpkg-shlibdeps), man -w
 )
 
 missing=()

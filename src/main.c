@@ -42,7 +42,8 @@ static void usage(FILE *out)
 {
 	size_t i;
 
-	fprintf(out, "usage: dfuflash COMMAND [ARGS...]\n\ncommands:\n");
+	fprintf(out, "usage: dfuflash COMMAND [ARGS...]\n"
+		"       dfuflash --help | --version\n\ncommands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\n'dfuflash COMMAND --help' says more about each.\n"
@@ -302,7 +303,8 @@ int main(int argc, char **argv)
 		return argc < 2 ? TOOL_EXIT_USAGE : TOOL_EXIT_OK;
 	}
 	if (!strcmp(argv[1], "--version")) {
-		printf("dfuflash %s\n", DFUFLASH_VERSION);
+		printf("dfuflash %s (libdfuflash %s, libusb %s)\n", DFUFLASH_VERSION, dfu_version(),
+		       dfu_libusb_version());
 		return TOOL_EXIT_OK;
 	}
 	/* dfu-util's command line: options only, no command word. */
