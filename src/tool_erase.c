@@ -64,7 +64,7 @@ static int open_alt(struct dfu_ctx *ctx, const struct options *o, struct dfu_dev
 }
 
 /* "2, 3, 12-13" from the sectors a plan erases, into buf. */
-static void erased_list(const struct dfu_plan *plan, char *buf, size_t cap)
+void tool_erased_list(const struct dfu_plan *plan, char *buf, size_t cap)
 {
 	size_t i, n = dfu_plan_count(plan), used = 0;
 
@@ -111,7 +111,7 @@ int tool_run_erase(struct dfu_ctx *ctx, struct dfu_dev *dev, const struct dfu_er
 	err = dfu_erase_plan(dev, &s, &plan);
 	if (err)
 		return err;
-	erased_list(plan, list, sizeof(list));
+	tool_erased_list(plan, list, sizeof(list));
 	dfu_plan_free(plan);
 	err = dfu_erase(dev, &s, &res);
 	if (err)
@@ -174,6 +174,11 @@ int tool_erase(struct dfu_ctx *ctx, int argc, char **argv)
 	spec.range_len = len;
 	spec.no_verify = o.no_verify;
 	tool_setup_log(ctx);
+	if (o.all) {
+		struct tool_all_job job = { .kind = TOOL_ALL_ERASE, .o = &o, .erase = &spec };
+
+		return tool_all_run(ctx, &job);
+	}
 	err = open_alt(ctx, &o, &dev);
 	if (err)
 		return err;
