@@ -98,8 +98,9 @@ int tool_interrupted(void)
 	return caught_signal;
 }
 
-/* The one place where library errors become exit codes. */
-static int exit_code(int result)
+/* The one place where library errors become exit codes (--all asks it
+ * for each device's). */
+int tool_exit_code(int result)
 {
 	/* Stopped by a signal: the shell's convention, 128 + its number. */
 	if (result != DFU_OK && caught_signal)
@@ -229,9 +230,10 @@ static char *json_release(FILE *tmp, int saved_fd)
 	return text;
 }
 
-/* The --json result: one object on stdout, success or not. */
+/* The --json result: one object on stdout, success or not. With --all the
+ * command's object (its "devices") is kept on failure too. */
 static void json_result(const char *cmd_name, int result, int code, const char *msg,
-			char *out)
+			char *out, bool all)
 {
 	size_t len = out ? strlen(out) : 0;
 
@@ -269,17 +271,19 @@ static void json_result(const char *cmd_name, int result, int code, const char *
 		printf(",\"address\":%u", (unsigned)tool_where.address);
 	if (caught_signal)
 		printf(",\"signal\":%d", (int)caught_signal);
+	if (all && len > 2 && out[0] == '{' && out[len - 1] == '}' && !strchr(out, '\n'))
+		printf(",%.*s", (int)(len - 2), out + 1);
 	printf("}\n");
 }
 
-/* Whether --json is among a command's arguments (seen before the command
- * parses them, so that a usage error is a JSON object too). */
-static bool wants_json(int argc, char **argv)
+/* Whether flag (--json, --all) is among a command's arguments (seen before
+ * the command parses them, so that a usage error is a JSON object too). */
+static bool wants(int argc, char **argv, const char *flag)
 {
 	int i;
 
 	for (i = 2; i < argc; i++)
-		if (!strcmp(argv[i], "--json"))
+		if (!strcmp(argv[i], flag))
 			return true;
 	return false;
 }
@@ -323,7 +327,7 @@ int main(int argc, char **argv)
 		return TOOL_EXIT_FAILURE;
 	}
 	cmd_name = compat ? "dfu-util" : cmd->name;
-	json = !compat && wants_json(argc, argv);
+	json = !compat && wants(argc, argv, "--json");
 	if (json)
 		capture = json_capture(&saved_fd);
 	catch_signals();
@@ -333,11 +337,12 @@ int main(int argc, char **argv)
 		result = cmd->run(ctx, argc - 1, argv + 1);
 	if (capture)
 		out = json_release(capture, saved_fd);
-	code = exit_code(result);
+	code = tool_exit_code(result);
 	if (result != DFU_OK)
 		report_failure(ctx, cmd_name, result, msg, sizeof(msg));
 	if (capture)
-		json_result(cmd_name, result, code, msg, out);
+		json_result(cmd_name, result, code, msg, out,
+			    !compat && wants(argc, argv, "--all"));
 	free(out);
 	dfu_ctx_free(ctx);
 	return code;

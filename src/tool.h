@@ -39,7 +39,8 @@ enum tool_exit {
 	TOOL_EXIT_SIGNAL = 128,
 };
 
-/* Program-wide settings from global flags (-v, -q, --json). */
+/* Program-wide settings from global flags (-v, -q, --json). Set while the
+ * command line is parsed, read-only afterwards (--all's workers read it). */
 struct tool_globals {
 	int verbosity;  /* 0 normal, -1 quiet, 1.. verbose */
 	bool json;      /* results as JSON on stdout */
@@ -47,7 +48,8 @@ struct tool_globals {
 extern struct tool_globals tool_globals;
 
 /* Prints "dfuflash: <message>" to stderr, as every command reports, and
- * keeps the message for the --json result (tool_last_error()). */
+ * keeps the message for the --json result (tool_last_error()). The kept
+ * messages of tool_error() and tool_fail() are per thread. */
 void tool_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void tool_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The last message tool_error() printed ("" when none); never NULL. */
@@ -64,14 +66,14 @@ const char *tool_failure(int code);
 
 /* Where a failure happened, as far as the tool knows: the phase the
  * library was in (from its progress reports) and the address it had
- * reached. main.c adds them to the --json result. */
+ * reached. main.c adds them to the --json result. Per thread. */
 struct tool_where {
 	bool has_phase;
 	enum dfu_phase phase;
 	bool has_address;
 	uint32_t address;
 };
-extern struct tool_where tool_where;
+extern _Thread_local struct tool_where tool_where;
 
 /* Nonzero (the signal number) once SIGINT, SIGTERM or SIGHUP arrived: the
  * job stops between two requests. main.c installs the handlers. */
@@ -142,7 +144,8 @@ struct options {
 	uint32_t address;
 	bool has_length;
 	uint32_t length;
-	bool all;                     /* read --all */
+	bool all;                     /* --all: every DFU-mode device at once */
+	bool whole;                   /* read --whole: the whole memory */
 	bool mass_erase;              /* flash --mass-erase, erase --mass */
 	bool no_verify;
 	bool no_smart;                /* flash --no-smart */
@@ -189,6 +192,8 @@ int tool_write_output(struct dfu_ctx *ctx, const struct dfu_image *img, const ch
 		      const struct dfu_write_opts *wo, bool force, const char *what);
 /* Sends the library's log to stderr by verbosity. */
 void tool_setup_log(struct dfu_ctx *ctx);
+/* The most detailed library log level -q/-v ask for. */
+enum dfu_log_level tool_log_level(void);
 
 /* Progress on stderr: bars on a terminal, plain lines otherwise, nothing
  * with -q or --json. A dfu_progress_fn; user is a struct tool_progress.
@@ -211,6 +216,48 @@ int tool_list_devices(struct dfu_ctx *ctx, const struct dfu_match *match, bool d
 /* Flashes img with o's settings and progress; prints the result. tool_flash.c */
 int tool_run_flash(struct dfu_ctx *ctx, const struct options *o, struct dfu_dev *dev,
 		   const struct dfu_image *img, bool leave);
+
+/* read: the span OUT gets, from --address/--length or --whole (the whole
+ * layout of alt). false with why written when it cannot be told.
+ * tool_read.c */
+bool tool_read_span(const struct options *o, const struct dfu_alt_info *alt,
+		    uint32_t *address, uint32_t *length, char *why, size_t cap);
+/* read: reads [address, address + length) of dev's selected alt and writes
+ * it into path in wo->format (the device's ids go into a DFU suffix). */
+int tool_read_into(struct dfu_ctx *ctx, const struct options *o, struct dfu_dev *dev,
+		   uint32_t address, uint32_t length, const char *path,
+		   const struct dfu_write_opts *wo, dfu_progress_fn progress, void *user);
+/* "2, 3, 12-13": the sectors a plan erases, into buf. tool_erase.c */
+void tool_erased_list(const struct dfu_plan *plan, char *buf, size_t cap);
+
+/* The exit code of a command's result (main.c; also --all's per device). */
+int tool_exit_code(int result);
+
+/*
+ * --all: one job on every DFU-mode device on the bus at once, a worker
+ * thread each with its own context and handle (tool_all.c). Returns DFU_OK
+ * when every device succeeded, else the result of the worst failure (its
+ * message kept with tool_fail()); the --json output is one object whose
+ * "devices" array holds one object per device.
+ */
+enum tool_all_kind {
+	TOOL_ALL_FLASH,
+	TOOL_ALL_VERIFY,
+	TOOL_ALL_READ,
+	TOOL_ALL_ERASE,
+	TOOL_ALL_OPTION_BYTES,
+	/* `update` (not a command yet) gets a kind and a worker here. */
+};
+struct tool_all_job {
+	enum tool_all_kind kind;
+	const struct options *o;
+	const struct dfu_image *img;         /* flash, verify; read-only */
+	const struct dfu_erase_spec *erase;  /* erase; read-only */
+	const struct dfu_write_opts *wo;     /* read: OUT's format */
+	const char *const *ob_sets;          /* option-bytes --set NAME=VALUE */
+	size_t ob_set_count;
+};
+int tool_all_run(struct dfu_ctx *ctx, const struct tool_all_job *job);
 
 /* Prints s as a JSON string with its quotes. */
 void tool_json_string(FILE *out, const char *s);

@@ -37,17 +37,21 @@ static void log_to_stderr(void *user, enum dfu_log_level level, const char *msg)
 }
 
 /* Library log level from -q/-v. */
+enum dfu_log_level tool_log_level(void)
+{
+	if (tool_globals.verbosity < 0)
+		return DFU_LOG_ERROR;
+	if (tool_globals.verbosity == 1)
+		return DFU_LOG_INFO;
+	if (tool_globals.verbosity > 1)
+		return DFU_LOG_DEBUG;
+	return DFU_LOG_WARNING;
+}
+
+/* The library's log on stderr, as -q/-v ask. */
 void tool_setup_log(struct dfu_ctx *ctx)
 {
-	enum dfu_log_level max = DFU_LOG_WARNING;
-
-	if (tool_globals.verbosity < 0)
-		max = DFU_LOG_ERROR;
-	else if (tool_globals.verbosity == 1)
-		max = DFU_LOG_INFO;
-	else if (tool_globals.verbosity > 1)
-		max = DFU_LOG_DEBUG;
-	dfu_ctx_set_log(ctx, log_to_stderr, NULL, max);
+	dfu_ctx_set_log(ctx, log_to_stderr, NULL, tool_log_level());
 }
 
 /* s as a JSON string (quotes and escapes included). */

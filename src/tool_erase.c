@@ -119,6 +119,15 @@ static void summarize(const struct dfu_plan *plan, struct erase_summary *sum)
 	}
 }
 
+/* See tool.h: "2, 3, 12-13", the sectors the request names. */
+void tool_erased_list(const struct dfu_plan *plan, char *buf, size_t cap)
+{
+	struct erase_summary sum;
+
+	summarize(plan, &sum);
+	snprintf(buf, cap, "%s", sum.list);
+}
+
 /* See tool.h. The plan is made first (nothing changes), so what is printed
  * afterwards names the real sectors of the chip's true map. */
 int tool_run_erase(struct dfu_ctx *ctx, struct dfu_dev *dev, const struct dfu_erase_spec *spec)
@@ -210,6 +219,11 @@ int tool_erase(struct dfu_ctx *ctx, int argc, char **argv)
 	spec.range_len = len;
 	spec.no_verify = o.no_verify;
 	tool_setup_log(ctx);
+	if (o.all) {
+		struct tool_all_job job = { .kind = TOOL_ALL_ERASE, .o = &o, .erase = &spec };
+
+		return tool_all_run(ctx, &job);
+	}
 	err = open_alt(ctx, &o, &dev);
 	if (err)
 		return err;

@@ -153,8 +153,20 @@ int tool_flash(struct dfu_ctx *ctx, int argc, char **argv)
 		tool_error("flash: which file? (dfuflash flash FILE)");
 		return TOOL_USAGE;
 	}
+	if (o.all && o.dry_run) {
+		tool_error("flash: --dry-run shows one device's plan: choose it with -S SERIAL "
+			   "or -p PATH instead of --all");
+		return TOOL_USAGE;
+	}
 	tool_setup_log(ctx);
 	err = tool_read_image(ctx, &o, o.file, &img);
+	if (!err && o.all) {
+		struct tool_all_job job = { .kind = TOOL_ALL_FLASH, .o = &o, .img = img };
+
+		err = tool_all_run(ctx, &job);
+		dfu_image_free(img);
+		return err;
+	}
 	if (!err)
 		err = tool_open_device(ctx, &o, &dev);
 	if (!err && o.dry_run)
@@ -184,6 +196,13 @@ int tool_verify(struct dfu_ctx *ctx, int argc, char **argv)
 	tool_setup_log(ctx);
 	tool_progress_init(&tp);
 	err = tool_read_image(ctx, &o, o.file, &img);
+	if (!err && o.all) {
+		struct tool_all_job job = { .kind = TOOL_ALL_VERIFY, .o = &o, .img = img };
+
+		err = tool_all_run(ctx, &job);
+		dfu_image_free(img);
+		return err;
+	}
 	if (!err)
 		err = tool_open_device(ctx, &o, &dev);
 	if (!err)

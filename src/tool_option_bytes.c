@@ -24,6 +24,7 @@ struct ob_args {
 	size_t set_count;
 	bool yes;
 	bool lock;      /* --permanently-lock-chip */
+	bool all;       /* --all: every DFU-mode device at once */
 };
 
 /* --help: our own options, then the selection ones we share with info. */
@@ -40,6 +41,8 @@ static void print_help(void)
 	       "  --permanently-lock-chip          allow RDP level 2: locks the chip FOREVER\n"
 	       "                                   (no DFU, no debugger, cannot be undone)\n"
 	       "  --json                           results as JSON on stdout\n"
+	       "  --all                            every DFU-mode device on the bus at once\n"
+	       "                                   (--set needs --yes; never RDP level 2)\n"
 	       "  -d, -S, -p, --devnum, --wait     choose the device, as for 'dfuflash info'\n"
 	       "  -v, -q                           say more / only errors\n");
 }
@@ -73,6 +76,8 @@ static int take_args(int argc, char **argv, struct ob_args *a, int *rest_argc, c
 			a->yes = true;
 		} else if (!strcmp(s, "--permanently-lock-chip")) {
 			a->lock = true;
+		} else if (!strcmp(s, "--all")) {
+			a->all = true;
 		} else {
 			rest[n++] = argv[i];
 		}
@@ -291,7 +296,7 @@ static int write_all(struct dfu_ctx *ctx, const struct options *o, struct dfu_de
 /* `dfuflash option-bytes [--set NAME=VALUE...] [--yes]`. */
 int tool_option_bytes(struct dfu_ctx *ctx, int argc, char **argv)
 {
-	struct ob_args a = { { NULL }, 0, false, false };
+	struct ob_args a = { { NULL }, 0, false, false, false };
 	struct dfu_option_bytes cur, want, got;
 	struct dfu_ob_value before[32], after[32];
 	struct dfu_dev *dev = NULL;
@@ -315,6 +320,23 @@ int tool_option_bytes(struct dfu_ctx *ctx, int argc, char **argv)
 		return err == TOOL_HELP ? DFU_OK : err;
 	o.cmd_name = "option-bytes";
 	tool_setup_log(ctx);
+	if (a.all) {
+		struct tool_all_job job = { .kind = TOOL_ALL_OPTION_BYTES, .o = &o,
+					    .ob_sets = a.sets, .ob_set_count = a.set_count };
+
+		o.all = true;
+		if (a.set_count && !a.yes) {
+			tool_error("option-bytes: --set with --all writes every device without "
+				   "asking: add --yes");
+			return TOOL_USAGE;
+		}
+		if (a.lock) {
+			tool_error("option-bytes: --permanently-lock-chip is for one chip at a "
+				   "time: choose it with -S SERIAL, not --all");
+			return TOOL_USAGE;
+		}
+		return tool_all_run(ctx, &job);
+	}
 	err = tool_open_device(ctx, &o, &dev);
 	if (err)
 		return err;

@@ -9,12 +9,14 @@
 #include <stdlib.h>
 
 struct tool_globals tool_globals;
-struct tool_where tool_where;
+/* Per thread: with --all every device's worker has its own (tool_all.c). */
+_Thread_local struct tool_where tool_where;
 
-/* The last tool_error() message, and the last tool_fail() with its code. */
-static char last_error[512];
-static char failure[512];
-static int failure_code;
+/* The last tool_error() message, and the last tool_fail() with its code,
+ * of this thread. */
+static _Thread_local char last_error[512];
+static _Thread_local char failure[512];
+static _Thread_local int failure_code;
 
 /* Prints "dfuflash: <message>" on stderr and keeps it for --json. */
 void tool_error(const char *fmt, ...)

@@ -122,7 +122,7 @@ ok "leave --address"
 
 # unprotect: RDP level 1 blocks reading; unprotect --force wipes and clears.
 make_random st "$size"
-expect_exit 7 run --option-bytes RDP=0xBB -- "$F" read x.bin --all
+expect_exit 7 run --option-bytes RDP=0xBB -- "$F" read x.bin --whole
 says "read protection is on"
 expect_exit 0 run -- "$F" unprotect --force
 says "read protection removed"

@@ -28,7 +28,7 @@ assert_same keep.bin keep.orig
 expect_exit 8 "$F" -a 0 -U keep.bin
 says "-U: keep.bin exists"
 assert_same keep.bin keep.orig
-expect_exit 8 sim --time-scale 0 --flash st -- "$F" read keep.bin --all
+expect_exit 8 sim --time-scale 0 --flash st -- "$F" read keep.bin --whole
 assert_same keep.bin keep.orig
 unchanged
 expect_exit 0 sim --time-scale 0 --flash st -- "$F" read keep.bin --address 0x08000000 \
@@ -145,7 +145,7 @@ cp st before
 ok "repeated options"
 
 # 8. The tool's hint after a library error names our flag, once.
-expect_exit 7 sim --time-scale 0 --flash st --option-bytes RDP=0xBB -- "$F" read p.bin --all
+expect_exit 7 sim --time-scale 0 --flash st --option-bytes RDP=0xBB -- "$F" read p.bin --whole
 says "unprotect --force"
 [ "$(grep -o 'unprotect --force' "$T/out" | wc -l)" -le 1 ] || fail "the hint is there twice"
 rm -f st.optbytes

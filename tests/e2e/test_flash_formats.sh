@@ -53,7 +53,7 @@ for chip in $(chips | grep "^stm32"); do
 	expect_exit 0 sim --chip "$chip" --time-scale 0 --flash st -- \
 		"$F" read back.bin --address 0x08000000 --length "$size_fw"
 	assert_same back.bin fw.bin
-	expect_exit 0 sim --chip "$chip" --time-scale 0 --flash st -- "$F" read all.bin --all
+	expect_exit 0 sim --chip "$chip" --time-scale 0 --flash st -- "$F" read all.bin --whole
 	assert_same all.bin st
 	ok "$chip: read"
 
