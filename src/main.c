@@ -271,13 +271,14 @@ static void json_result(const char *cmd_name, int result, int code, const char *
 	printf("}\n");
 }
 
-/* Whether --json is among a command's arguments (seen before the command
- * parses them, so that a usage error is a JSON object too). */
-static bool wants_json(int argc, char **argv)
+/* Whether --json is among a command's arguments from argv[first] (seen
+ * before the command parses them, so that a usage error is a JSON object
+ * too; dfu-util's command line has no command word). */
+static bool wants_json(int argc, char **argv, int first)
 {
 	int i;
 
-	for (i = 2; i < argc; i++)
+	for (i = first; i < argc; i++)
 		if (!strcmp(argv[i], "--json"))
 			return true;
 	return false;
@@ -321,7 +322,7 @@ int main(int argc, char **argv)
 		return TOOL_EXIT_FAILURE;
 	}
 	cmd_name = compat ? "dfu-util" : cmd->name;
-	json = !compat && wants_json(argc, argv);
+	json = wants_json(argc, argv, compat ? 1 : 2);
 	if (json)
 		capture = json_capture(&saved_fd);
 	catch_signals();
@@ -329,6 +330,7 @@ int main(int argc, char **argv)
 		result = tool_compat(ctx, argc, argv);
 	else
 		result = cmd->run(ctx, argc - 1, argv + 1);
+	tool_progress_stop_all();
 	if (capture)
 		out = json_release(capture, saved_fd);
 	code = exit_code(result);

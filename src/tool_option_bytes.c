@@ -360,6 +360,7 @@ int tool_option_bytes(struct dfu_ctx *ctx, int argc, char **argv)
 	 * was planned in: finish it before the option bytes change the map. */
 	tool_progress_init(&tp);
 	err = dfu_dev_recover(dev, tool_progress_cb, &tp, NULL);
+	tool_progress_end(&tp);
 	if (err == DFU_ERR_UNSUPPORTED)
 		err = DFU_OK;
 	if (!err)

@@ -77,6 +77,7 @@ int tool_read(struct dfu_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	err = dfu_read(dev, address, buf, length, tool_progress_cb, &tp);
+	tool_progress_end(&tp);
 	if (!err)
 		err = dfu_image_new(&img);
 	if (!err)
