@@ -209,6 +209,11 @@ struct tool_progress {
 };
 void tool_progress_init(struct tool_progress *tp);
 int tool_progress_cb(void *user, const struct dfu_progress *p);
+/* Starts a ticker by hand for a wait the library reports nothing about:
+ * "WHAT: DOING after N s (at most M s)" every 2 s (a line on a pipe, the
+ * same text redrawn on a terminal) until tool_progress_end(). */
+void tool_progress_wait(struct tool_progress *tp, const char *what, const char *doing,
+			uint32_t max_ms);
 /* Stops tp's ticker, if one runs (the library failed before its next
  * report). Call it after every library call that got tp. */
 void tool_progress_end(struct tool_progress *tp);

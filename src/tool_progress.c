@@ -38,6 +38,7 @@ struct tool_ticker {
 	double start;           /* tool_now() when the request started */
 	unsigned max_s;         /* what the library says it may take */
 	char what[32];          /* "mass erase" */
+	char doing[64];         /* "still erasing" */
 	char bar[64];           /* the bar as drawn when it started (tty) */
 };
 
@@ -101,11 +102,11 @@ static void *ticker_main(void *arg)
 		next = deadline_in(every);
 		secs = (unsigned)(tool_now() - t->start + 0.5);
 		if (t->tty)
-			fprintf(stderr, "\r%s %s: still erasing after %u s (at most %u s)\033[K",
-				t->bar, t->what, secs, t->max_s);
+			fprintf(stderr, "\r%s%s%s: %s after %u s (at most %u s)\033[K", t->bar,
+				t->bar[0] ? " " : "", t->what, t->doing, secs, t->max_s);
 		else
-			fprintf(stderr, "dfuflash: %s: still erasing after %u s (at most %u s)\n",
-				t->what, secs, t->max_s);
+			fprintf(stderr, "dfuflash: %s: %s after %u s (at most %u s)\n", t->what,
+				t->doing, secs, t->max_s);
 		fflush(stderr);
 	}
 	pthread_mutex_unlock(&t->lock);
@@ -113,8 +114,8 @@ static void *ticker_main(void *arg)
 }
 
 /* Starts a ticker for a request that may keep the device busy max_ms. */
-static void ticker_start(struct tool_progress *tp, const char *what, uint32_t max_ms,
-			 const char *bar)
+static void ticker_start(struct tool_progress *tp, const char *what, const char *doing,
+			 uint32_t max_ms, const char *bar)
 {
 	struct tool_ticker *t = calloc(1, sizeof(*t));
 	pthread_condattr_t ca;
@@ -125,6 +126,7 @@ static void ticker_start(struct tool_progress *tp, const char *what, uint32_t ma
 	t->start = tool_now();
 	t->max_s = (unsigned)((max_ms + 999) / 1000);
 	snprintf(t->what, sizeof(t->what), "%s", what);
+	snprintf(t->doing, sizeof(t->doing), "%s", doing);
 	snprintf(t->bar, sizeof(t->bar), "%s", bar);
 	pthread_mutex_init(&t->lock, NULL);
 	pthread_condattr_init(&ca);
@@ -158,6 +160,15 @@ static void ticker_stop(struct tool_ticker *t)
 	pthread_cond_destroy(&t->cond);
 	pthread_mutex_destroy(&t->lock);
 	free(t);
+}
+
+void tool_progress_wait(struct tool_progress *tp, const char *what, const char *doing,
+			uint32_t max_ms)
+{
+	tool_progress_end(tp);
+	if (tp->silent || tool_globals.verbosity < 0)
+		return;
+	ticker_start(tp, what, doing, max_ms, "");
 }
 
 void tool_progress_end(struct tool_progress *tp)
@@ -244,7 +255,7 @@ int tool_progress_cb(void *user, const struct dfu_progress *p)
 				(unsigned)((p->busy_max_ms + 999) / 1000));
 		fflush(stderr);
 		tp->last_percent = percent;
-		ticker_start(tp, what, p->busy_max_ms, bar);
+		ticker_start(tp, what, "still erasing", p->busy_max_ms, bar);
 		return 0;
 	}
 	if (percent == tp->last_percent)
