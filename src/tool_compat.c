@@ -413,6 +413,7 @@ static int run(struct dfu_ctx *ctx, struct compat *c)
 			fprintf(stderr, "dfuflash: note: unlike dfu-util, erasing only the sectors "
 				"the image touches, keeping their other bytes, and verifying by "
 				"read-back%s\n", leave ? "; leaving DFU mode only if that passes" : "");
+		c->o.file = c->download;   /* named in the result */
 		err = tool_run_flash(ctx, &c->o, dev, img, leave);
 		goto out;
 	}
