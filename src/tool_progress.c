@@ -14,6 +14,7 @@
 #include "tool.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,6 +120,8 @@ static void ticker_start(struct tool_progress *tp, const char *what, const char 
 {
 	struct tool_ticker *t = calloc(1, sizeof(*t));
 	pthread_condattr_t ca;
+	sigset_t block, old;
+	bool started;
 
 	if (!t)
 		return;   /* no ticker is no disaster: the job goes on */
@@ -133,7 +136,16 @@ static void ticker_start(struct tool_progress *tp, const char *what, const char 
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&t->cond, &ca);
 	pthread_condattr_destroy(&ca);
-	if (pthread_create(&t->thread, NULL, ticker_main, t) != 0) {
+	/* Ctrl-C and the like go to the main thread, as without a ticker:
+	 * the new thread starts with them blocked. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	started = pthread_create(&t->thread, NULL, ticker_main, t) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!started) {
 		pthread_cond_destroy(&t->cond);
 		pthread_mutex_destroy(&t->lock);
 		free(t);
