@@ -276,13 +276,14 @@ static void json_result(const char *cmd_name, int result, int code, const char *
 	printf("}\n");
 }
 
-/* Whether flag (--json, --all) is among a command's arguments (seen before
- * the command parses them, so that a usage error is a JSON object too). */
-static bool wants(int argc, char **argv, const char *flag)
+/* Whether flag (--json, --all) is among a command's arguments from
+ * argv[first] (seen before the command parses them, so that a usage error
+ * is a JSON object too; dfu-util's command line has no command word). */
+static bool wants(int argc, char **argv, int first, const char *flag)
 {
 	int i;
 
-	for (i = 2; i < argc; i++)
+	for (i = first; i < argc; i++)
 		if (!strcmp(argv[i], flag))
 			return true;
 	return false;
@@ -327,7 +328,7 @@ int main(int argc, char **argv)
 		return TOOL_EXIT_FAILURE;
 	}
 	cmd_name = compat ? "dfu-util" : cmd->name;
-	json = !compat && wants(argc, argv, "--json");
+	json = wants(argc, argv, compat ? 1 : 2, "--json");
 	if (json)
 		capture = json_capture(&saved_fd);
 	catch_signals();
@@ -335,6 +336,7 @@ int main(int argc, char **argv)
 		result = tool_compat(ctx, argc, argv);
 	else
 		result = cmd->run(ctx, argc - 1, argv + 1);
+	tool_progress_stop_all();
 	if (capture)
 		out = json_release(capture, saved_fd);
 	code = tool_exit_code(result);
@@ -342,7 +344,7 @@ int main(int argc, char **argv)
 		report_failure(ctx, cmd_name, result, msg, sizeof(msg));
 	if (capture)
 		json_result(cmd_name, result, code, msg, out,
-			    !compat && wants(argc, argv, "--all"));
+			    !compat && wants(argc, argv, 2, "--all"));
 	free(out);
 	dfu_ctx_free(ctx);
 	return code;

@@ -150,7 +150,8 @@ struct options {
 	bool no_verify;
 	bool no_smart;                /* flash --no-smart */
 	bool no_leave;
-	bool dry_run;
+	bool dry_run;                 /* flash, erase: the plan as a map only */
+	bool map;                     /* info --map */
 	bool force;
 	bool finish;                  /* recover --finish */
 	const char *discard;          /* recover --discard JOURNAL */
@@ -195,20 +196,35 @@ void tool_setup_log(struct dfu_ctx *ctx);
 /* The most detailed library log level -q/-v ask for. */
 enum dfu_log_level tool_log_level(void);
 
-/* Progress on stderr: bars on a terminal, plain lines otherwise, nothing
- * with -q or --json. A dfu_progress_fn; user is a struct tool_progress.
- * It returns nonzero once a signal arrived (tool_interrupted()), which
- * stops the library between two requests with DFU_ERR_CANCELLED; every
- * long library call gets it. */
+/* Progress on stderr (also with --json, whose result is on stdout): bars
+ * on a terminal, plain lines at least every 2 s otherwise, nothing with
+ * -q. A report with busy_max_ms (a mass erase) starts a ticker thread that
+ * says "still erasing after N s" until the next report. A dfu_progress_fn;
+ * user is a struct tool_progress. It returns nonzero once a signal arrived
+ * (tool_interrupted()), which stops the library between two requests with
+ * DFU_ERR_CANCELLED; every long library call gets it. */
+struct tool_ticker;
 struct tool_progress {
 	bool silent;    /* only watch for an interruption (info's reads) */
 	bool tty;
 	int last_phase;
 	int last_percent;
 	double phase_start;
+	double last_line;             /* when the last plain line was printed */
+	struct tool_ticker *ticker;   /* running during one long request */
 };
 void tool_progress_init(struct tool_progress *tp);
 int tool_progress_cb(void *user, const struct dfu_progress *p);
+/* Starts a ticker by hand for a wait the library reports nothing about:
+ * "WHAT: DOING after N s (at most M s)" every 2 s (a line on a pipe, the
+ * same text redrawn on a terminal) until tool_progress_end(). */
+void tool_progress_wait(struct tool_progress *tp, const char *what, const char *doing,
+			uint32_t max_ms);
+/* Stops tp's ticker, if one runs (the library failed before its next
+ * report). Call it after every library call that got tp. */
+void tool_progress_end(struct tool_progress *tp);
+/* Stops whatever ticker still runs (main, once the command returned). */
+void tool_progress_stop_all(void);
 
 /* Lists DFU devices, ours or dfu-util -l's way. tool_list.c */
 int tool_list_devices(struct dfu_ctx *ctx, const struct dfu_match *match, bool dfu_util_style);
@@ -258,6 +274,45 @@ struct tool_all_job {
 	size_t ob_set_count;
 };
 int tool_all_run(struct dfu_ctx *ctx, const struct tool_all_job *job);
+
+/* ------------------------------------------------------------------------ */
+/* Flash maps (tool_map.c) and FOME's tune regions (tool_fome.c)             */
+/* ------------------------------------------------------------------------ */
+
+/* Which bank mode a tune region is for. */
+enum tool_banks {
+	TOOL_BANKS_ANY = 0,
+	TOOL_BANKS_SINGLE,
+	TOOL_BANKS_DUAL,
+};
+/* Where FOME keeps the tune on a chip: data only (tool_fome.c). */
+struct tool_tune_region {
+	const char *family;      /* prefix of dfu_chip_info.name: "STM32F4" */
+	uint32_t flash_min;      /* main flash size, bytes, from..to */
+	uint32_t flash_max;
+	enum tool_banks banks;
+	uint32_t first;          /* first and last byte of the region */
+	uint32_t last;
+	const char *what;
+};
+extern const struct tool_tune_region tool_tune_regions[];
+extern const size_t tool_tune_region_count;
+
+/* What a flash map shows: a plan (flash or erase --dry-run) or the chip as
+ * it is (info --map). */
+enum tool_map_kind {
+	TOOL_MAP_FLASH,
+	TOOL_MAP_ERASE,
+	TOOL_MAP_CHIP,
+};
+/* Draws the map of dev's selected alt (its true sector map): for a plan
+ * what happens to each sector, for the chip which sectors are blank; with
+ * write protection from the option bytes and FOME's tune regions. Text on
+ * stdout (coloured on a terminal unless NO_COLOR is set), or with json the
+ * fields ,"map":{...} to continue the command's object (no braces around,
+ * no newline). plan is NULL for TOOL_MAP_CHIP. */
+int tool_print_map(struct dfu_dev *dev, enum tool_map_kind kind, const struct dfu_plan *plan,
+		   const char *title, bool json);
 
 /* Prints s as a JSON string with its quotes. */
 void tool_json_string(FILE *out, const char *s);

@@ -34,6 +34,7 @@ static const char compat_help[] =
 	"  -U, --upload FILE          read memory into FILE (raw bytes); an existing\n"
 	"                             FILE is kept unless --force\n"
 	"      --force                -U: replace an existing FILE\n"
+	"      --json                 the result as one JSON object on stdout\n"
 	"  -Z, --upload-size N        bytes to read\n"
 	"  -s, --dfuse-address ADDRESS[:leave][:mass-erase][:force][:unprotect]\n"
 	"                             [:will-reset][:LENGTH]\n"
@@ -47,6 +48,7 @@ static const char compat_help[] =
 
 /* The short name of options dfu-util has only in long form (ours). */
 #define LONG_ONLY_FORCE '\001'
+#define LONG_ONLY_JSON '\002'
 
 struct compat_opt {
 	char short_name;
@@ -62,7 +64,7 @@ static const struct compat_opt copts[] = {
 	{ 'e', "detach", false }, { 'w', "wait", false }, { 'v', "verbose", false },
 	{ 'h', "help", false }, { 'V', "version", false }, { 'c', "cfg", true },
 	{ 'i', "intf", true }, { 'E', "detach-delay", true },
-	{ LONG_ONLY_FORCE, "force", false },
+	{ LONG_ONLY_FORCE, "force", false }, { LONG_ONLY_JSON, "json", false },
 };
 
 /* Parses -s "ADDRESS:modifier:...:LENGTH". */
@@ -157,6 +159,7 @@ static int apply(struct compat *c, char opt, const char *arg)
 		}
 		return 0;
 	case LONG_ONLY_FORCE: c->force = true; return 0;
+	case LONG_ONLY_JSON: tool_globals.json = true; return 0;
 	case 'R': c->reset = true; return 0;
 	case 'e': c->detach = true; return 0;
 	case 'w': c->o.wait = true; return 0;
@@ -170,14 +173,41 @@ static int apply(struct compat *c, char opt, const char *arg)
 	return TOOL_USAGE;
 }
 
-/* Parses dfu-util's command line (short and long options, as 0.11 has them).
+/* Takes one option d with its value (NULL when none): an option with a
+ * value given twice is refused. */
+static int take(struct compat *c, const struct compat_opt *d, const char *val, const char **given)
+{
+	size_t k = (size_t)(d - copts);
+
+	if (d->has_arg && given[k]) {
+		tool_error("-%c/--%s given twice ('%s', then '%s'): give it once",
+			   d->short_name, d->long_name, given[k], val);
+		return TOOL_USAGE;
+	}
+	given[k] = val;
+	return apply(c, d->short_name, val);
+}
+
+/* The dfu-util option with this short name, or NULL. */
+static const struct compat_opt *find_short(char ch)
+{
+	size_t k;
+
+	for (k = 0; k < sizeof(copts) / sizeof(copts[0]); k++)
+		if (copts[k].short_name == ch && ch > ' ')
+			return &copts[k];
+	return NULL;
+}
+
+/* Parses dfu-util's command line (short and long options, as 0.11 has them,
+ * with getopt's combined short options: -vv, -lv, -vd 0483:df11).
  * An option with a value given twice is refused: dfu-util keeps the last,
  * silently dropping the first. */
 static int parse(int argc, char **argv, struct compat *c)
 {
 	const char *given[sizeof(copts) / sizeof(copts[0])] = { NULL };
 	int i, err;
-	size_t k;
+	size_t k, j;
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *val = NULL;
@@ -187,7 +217,41 @@ static int parse(int argc, char **argv, struct compat *c)
 			tool_error("unexpected '%s' (dfu-util style: options only)", a);
 			return TOOL_USAGE;
 		}
-		if (a[1] == '-') {
+		if (a[1] != '-') {
+			/* One or more short options in one word. */
+			for (j = 1; a[j]; j++) {
+				d = find_short(a[j]);
+				if (!d) {
+					if (j == 1)
+						tool_error("unknown option '%s' (dfuflash -h lists "
+							   "dfu-util's options)", a);
+					else
+						tool_error("unknown option '-%c' in '%s' (dfuflash "
+							   "-h lists dfu-util's options)", a[j], a);
+					return TOOL_USAGE;
+				}
+				if (!d->has_arg) {
+					err = take(c, d, NULL, given);
+					if (err)
+						return err;
+					continue;
+				}
+				val = a + j + 1;
+				if (!*val) {
+					if (i + 1 >= argc) {
+						tool_error("-%c needs a value", a[j]);
+						return TOOL_USAGE;
+					}
+					val = argv[++i];
+				}
+				err = take(c, d, val, given);
+				if (err)
+					return err;
+				break;
+			}
+			continue;
+		}
+		{
 			size_t n = strcspn(a + 2, "=");
 
 			for (k = 0; k < sizeof(copts) / sizeof(copts[0]); k++)
@@ -196,18 +260,6 @@ static int parse(int argc, char **argv, struct compat *c)
 					d = &copts[k];
 			if (d && a[2 + n] == '=')
 				val = a + 3 + n;
-		} else {
-			for (k = 0; k < sizeof(copts) / sizeof(copts[0]); k++)
-				if (copts[k].short_name == a[1])
-					d = &copts[k];
-			if (d && a[2]) {
-				if (d->has_arg) {
-					val = a + 2;
-				} else {
-					tool_error("unknown option '%s'", a);
-					return TOOL_USAGE;
-				}
-			}
 		}
 		if (!d) {
 			tool_error("unknown option '%s' (dfuflash -h lists dfu-util's options)", a);
@@ -220,14 +272,7 @@ static int parse(int argc, char **argv, struct compat *c)
 			}
 			val = argv[++i];
 		}
-		k = (size_t)(d - copts);
-		if (d->has_arg && given[k]) {
-			tool_error("-%c/--%s given twice ('%s', then '%s'): give it once",
-				   d->short_name, d->long_name, given[k], val);
-			return TOOL_USAGE;
-		}
-		given[k] = val;
-		err = apply(c, d->short_name, val);
+		err = take(c, d, val, given);
 		if (err)
 			return err;
 	}
@@ -266,6 +311,7 @@ static int do_upload(struct dfu_ctx *ctx, struct compat *c, struct dfu_dev *dev)
 		return DFU_ERR_NO_MEM;
 	tool_progress_init(&tp);
 	err = dfu_read(dev, address, buf, length, tool_progress_cb, &tp);
+	tool_progress_end(&tp);
 	if (!err)
 		err = dfu_image_new(&img);
 	if (!err)
@@ -276,9 +322,14 @@ static int do_upload(struct dfu_ctx *ctx, struct compat *c, struct dfu_dev *dev)
 	wo.format = DFU_FORMAT_BIN;
 	if (!err)
 		err = tool_write_output(ctx, img, c->upload, &wo, c->force, "-U");
-	if (!err && tool_globals.verbosity >= 0)
+	if (!err && tool_globals.json) {
+		printf("{\"file\":");
+		tool_json_string(stdout, c->upload);
+		printf(",\"address\":%u,\"bytes_read\":%u}\n", (unsigned)address, (unsigned)length);
+	} else if (!err && tool_globals.verbosity >= 0) {
 		fprintf(stderr, "dfuflash: read %u bytes from 0x%08X into %s\n",
 			(unsigned)length, (unsigned)address, c->upload);
+	}
 	dfu_image_free(img);
 	free(buf);
 	return err;
@@ -303,7 +354,7 @@ static int run(struct dfu_ctx *ctx, struct compat *c)
 	int err;
 
 	if (c->list)
-		return tool_list_devices(ctx, &c->o.match, true);
+		return tool_list_devices(ctx, &c->o.match, !tool_globals.json);
 	if (c->mass_erase && !c->force_mod) {
 		tool_error("-s :mass-erase erases the whole flash (and a stored tune): "
 			   "add :force as dfu-util wants");
@@ -352,6 +403,9 @@ static int run(struct dfu_ctx *ctx, struct compat *c)
 			err = DFU_OK;
 		if (!err)
 			err = tool_unprotect_device(ctx, dev, &wiped);
+		if (!err && tool_globals.json)
+			printf("{\"was_protected\":%s,\"wiped\":%s}\n", wiped ? "true" : "false",
+			       wiped ? "true" : "false");
 		goto out;
 	}
 	if (c->download) {
@@ -359,6 +413,7 @@ static int run(struct dfu_ctx *ctx, struct compat *c)
 			fprintf(stderr, "dfuflash: note: unlike dfu-util, erasing only the sectors "
 				"the image touches, keeping their other bytes, and verifying by "
 				"read-back%s\n", leave ? "; leaving DFU mode only if that passes" : "");
+		c->o.file = c->download;   /* named in the result */
 		err = tool_run_flash(ctx, &c->o, dev, img, leave);
 		goto out;
 	}
@@ -399,7 +454,9 @@ static int run(struct dfu_ctx *ctx, struct compat *c)
 		err = select_idle(c, dev);
 		if (!err)
 			err = dfu_leave(dev, c->o.has_address, c->o.address, 3000, &res);
-		if (!err && tool_globals.verbosity >= 0)
+		if (!err && tool_globals.json && !c->upload && !c->mass_erase)
+			printf("{\"left\":true,\"gone\":%s}\n", res.gone ? "true" : "false");
+		else if (!err && tool_globals.verbosity >= 0)
 			fprintf(stderr, "dfuflash: left DFU mode: %s\n",
 				res.gone ? "the device is starting its firmware" :
 					   "the device is still on the bus");

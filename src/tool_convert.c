@@ -14,7 +14,7 @@
 static const char convert_usage[] =
 	"usage: dfuflash convert IN OUT [--format F] [--out-format F] [--address A]\n"
 	"                        [--vid V --pid P [--bcd B]] [--alt N] [--force]\n"
-	"                        [--drop addresses,entry,alt]\n"
+	"                        [--drop addresses,entry,alt] [--json]\n"
 	"\n"
 	"Reads IN (format detected from its content) and writes OUT (format from\n"
 	"its extension: .bin .dfu .hex .srec/.s19/.s28/.s37/.mot .elf).\n"
@@ -36,6 +36,7 @@ static const char convert_usage[] =
 	"                  none), 'entry' (the start address; .bin and .dfu have\n"
 	"                  none), 'alt' (a target's alternate setting; only .dfu\n"
 	"                  has it). Without it such a conversion is refused.\n"
+	"  --json          the result as one JSON object on stdout\n"
 	"\n"
 	"Example (the same file as dfuse-pack -b 0x08000000:fome.bin fome.dfu):\n"
 	"  dfuflash convert fome.bin fome.dfu --address 0x08000000\n";
@@ -93,6 +94,7 @@ static int parse_args(int argc, char **argv, struct convert_args *a)
 		{ "force", no_argument, NULL, 'F' },
 		{ "drop", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'J' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -155,6 +157,9 @@ static int parse_args(int argc, char **argv, struct convert_args *a)
 			continue;
 		case 'h':
 			return 2;
+		case 'J':
+			tool_globals.json = true;
+			continue;
 		default:
 			tool_error("convert: unknown or incomplete option '%s'", argv[optind - 1]);
 			fputs(convert_usage, stderr);
@@ -347,7 +352,16 @@ int tool_convert(struct dfu_ctx *ctx, int argc, char **argv)
 	ret = dfu_image_write_file(ctx, img, out, &a.out);
 	if (ret)
 		goto out;
-	if (tool_globals.verbosity >= 0) {
+	if (tool_globals.json) {
+		struct dfu_image_info info;
+
+		dfu_image_get_info(img, &info);
+		printf("{\"in\":");
+		tool_json_string(stdout, in);
+		printf(",\"in_format\":\"%s\",\"out\":", dfu_format_name(info.format));
+		tool_json_string(stdout, out);
+		printf(",\"out_format\":\"%s\"}\n", dfu_format_name(outfmt));
+	} else if (tool_globals.verbosity >= 0) {
 		struct dfu_image_info info;
 
 		dfu_image_get_info(img, &info);

@@ -154,6 +154,7 @@ int tool_run_erase(struct dfu_ctx *ctx, struct dfu_dev *dev, const struct dfu_er
 	by_mass = mass && !spec->mass;
 	dfu_plan_free(plan);
 	err = dfu_erase(dev, &s, &res);
+	tool_progress_end(&tp);
 	if (err)
 		return err;
 	if (tool_globals.json) {
@@ -178,6 +179,39 @@ int tool_run_erase(struct dfu_ctx *ctx, struct dfu_dev *dev, const struct dfu_er
 		fprintf(stderr, "%s\n", res.verified ? "; read back blank" : "");
 	}
 	return DFU_OK;
+}
+
+/* erase --dry-run: the erase plan as a flash map, nothing changed. */
+static int erase_dry_run(struct dfu_dev *dev, const struct dfu_erase_spec *spec, int argc,
+			 char **argv)
+{
+	struct dfu_plan *plan = NULL;
+	char title[512];
+	size_t used;
+	int err, i;
+
+	err = dfu_erase_plan(dev, spec, &plan);
+	if (err)
+		return err;
+	if (tool_globals.json) {
+		printf("{\"dry_run\":true");
+		err = tool_print_map(dev, TOOL_MAP_ERASE, plan, NULL, true);
+		printf("}\n");
+	} else {
+		/* The title repeats what was asked: "erase --sector 3 --range ...". */
+		used = (size_t)snprintf(title, sizeof(title), "flash map: what 'erase");
+		for (i = 1; i < argc && used < sizeof(title); i++)
+			if (strcmp(argv[i], "--dry-run") && strcmp(argv[i], "-n"))
+				used += (size_t)snprintf(title + used, sizeof(title) - used, " %s",
+							 argv[i]);
+		if (used < sizeof(title))
+			snprintf(title + used, sizeof(title) - used, "' would do");
+		err = tool_print_map(dev, TOOL_MAP_ERASE, plan, title, false);
+		if (!err)
+			printf("dry run: nothing was changed\n");
+	}
+	dfu_plan_free(plan);
+	return err;
 }
 
 /* `dfuflash erase (--mass | --sector N[-M]... | --range A:LEN...)`. */
@@ -227,7 +261,10 @@ int tool_erase(struct dfu_ctx *ctx, int argc, char **argv)
 	err = open_alt(ctx, &o, &dev);
 	if (err)
 		return err;
-	err = tool_run_erase(ctx, dev, &spec);
+	if (o.dry_run)
+		err = erase_dry_run(dev, &spec, argc, argv);
+	else
+		err = tool_run_erase(ctx, dev, &spec);
 	dfu_dev_close(dev);
 	return err;
 }

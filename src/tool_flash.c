@@ -11,47 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* One line per sector: what the plan does with it. */
-static void print_plan(const struct dfu_plan *plan, const char *name)
-{
-	size_t i, n = dfu_plan_count(plan);
-	unsigned counts[4] = { 0, 0, 0, 0 };
-
-	printf("flash map of \"%s\"%s:\n", name,
-	       dfu_plan_mass_erase(plan) ? " (mass erase first)" : "");
-	for (i = 0; i < n; i++) {
-		const struct dfu_plan_entry *e = dfu_plan_entry(plan, i);
-		const char *what;
-
-		switch (e->action) {
-		case DFU_ACTION_NONE:
-			what = "keep   (not touched)";
-			break;
-		case DFU_ACTION_WRITE:
-			what = "write  (erase, write)";
-			break;
-		case DFU_ACTION_MERGE:
-			what = "merge  (read, erase, write back with the image)";
-			break;
-		case DFU_ACTION_ERASE:
-			what = "erase  (wiped by the mass erase)";
-			break;
-		default:
-			what = "?";
-			break;
-		}
-		counts[e->action & 3]++;
-		printf("  sector %2u  0x%08X  %4u KiB  %s", e->sector.number,
-		       (unsigned)e->sector.address, (unsigned)(e->sector.size / 1024), what);
-		if (e->image_bytes)
-			printf("  %u bytes of the image", (unsigned)e->image_bytes);
-		printf("\n");
-	}
-	printf("%u to write, %u to merge, %u kept, %u erased only\n",
-	       counts[DFU_ACTION_WRITE], counts[DFU_ACTION_MERGE], counts[DFU_ACTION_NONE],
-	       counts[DFU_ACTION_ERASE]);
-}
-
 /* --dry-run: the plan as a flash map, nothing changed. */
 static int dry_run(struct dfu_dev *dev, const struct options *o,
 		   const struct dfu_image *img)
@@ -60,6 +19,7 @@ static int dry_run(struct dfu_dev *dev, const struct options *o,
 	struct dfu_plan *plan = NULL;
 	const struct dfu_alt_info *alt;
 	struct dfu_dev_info d;
+	char title[512];
 	int err;
 
 	err = dfu_dev_select_alt(dev, o->alt);
@@ -68,16 +28,32 @@ static int dry_run(struct dfu_dev *dev, const struct options *o,
 	alt = dfu_dev_alt(dev);
 	dfu_dev_info(dev, &d);
 	if (!alt->layout || !d.dfuse) {
-		printf("alt %u \"%s\" is not a DfuSe memory: the file would be downloaded "
-		       "as one piece\n", alt->alt, alt->name);
+		if (tool_globals.json) {
+			printf("{\"dry_run\":true,\"file\":");
+			tool_json_string(stdout, o->file);
+			printf(",\"plan\":null}\n");
+		} else {
+			printf("alt %u \"%s\" is not a DfuSe memory: the file would be downloaded "
+			       "as one piece\ndry run: nothing was changed\n", alt->alt, alt->name);
+		}
 		return DFU_OK;
 	}
 	fo.mass_erase = o->mass_erase;
 	fo.force = o->force;
 	err = dfu_dev_plan(dev, img, &fo, &plan);
-	if (!err) {
-		print_plan(plan, alt->layout->name);
-		printf("dry run: nothing was changed\n");
+	if (err)
+		return err;
+	if (tool_globals.json) {
+		printf("{\"dry_run\":true,\"file\":");
+		tool_json_string(stdout, o->file);
+		err = tool_print_map(dev, TOOL_MAP_FLASH, plan, NULL, true);
+		printf("}\n");
+	} else {
+		snprintf(title, sizeof(title), "flash map of %s: what 'flash %s' would do",
+			 alt->layout->name, o->file);
+		err = tool_print_map(dev, TOOL_MAP_FLASH, plan, title, false);
+		if (!err)
+			printf("dry run: nothing was changed\n");
 	}
 	dfu_plan_free(plan);
 	return err;
@@ -134,6 +110,7 @@ int tool_run_flash(struct dfu_ctx *ctx, const struct options *o, struct dfu_dev 
 	fo.progress_user = &tp;
 	/* A dfuERROR found and cleared is reported by the library's log. */
 	err = dfu_flash(dev, img, &fo, &res);
+	tool_progress_end(&tp);
 	if (!err)
 		print_result(o, &res);
 	return err;
@@ -209,6 +186,7 @@ int tool_verify(struct dfu_ctx *ctx, int argc, char **argv)
 		err = dfu_dev_select_alt(dev, o.alt);
 	if (!err)
 		err = dfu_verify(dev, img, tool_progress_cb, &tp);
+	tool_progress_end(&tp);
 	if (!err) {
 		if (tool_globals.json)
 		{

@@ -72,53 +72,31 @@ static void print_runs(const struct dfu_layout *lay)
 	}
 }
 
-/* One character per sector: '.' blank, '#' used, '?' unreadable. */
-static int print_flash_map(struct dfu_dev *dev, bool json)
+/* The flash map of the chip as it is (tool_map.c): blank or used, write
+ * protection, the tune region. alone: info --map, the map is the whole
+ * output (with json, a whole object). */
+static int print_map(struct dfu_dev *dev, const struct dfu_dev_info *d,
+		     const struct dfu_alt_info *flash, bool json, bool alone)
 {
-	struct dfu_layout *lay = NULL;
-	struct tool_progress tp;
-	size_t i, j;
-	uint8_t *buf;
+	char num[8], title[300];
 	int err;
 
-	/* The true map: on a dual-bank F76x it is not the ROM's. */
-	err = dfu_dev_true_layout(dev, &lay);
+	if (!flash)
+		return tool_fail(TOOL_REFUSED, "refused: the device has no \"Internal Flash\" "
+				 "alternate setting to draw a map of");
+	snprintf(num, sizeof(num), "%u", flash->alt);
+	err = dfu_dev_select_alt(dev, num);
 	if (err)
 		return err;
-	/* No bars for these reads, but a signal stops them. */
-	tool_progress_init(&tp);
-	tp.silent = true;
-	if (json)
-		printf(",\"flash_map\":[");
-	else
-		printf("flash map (. blank, # used):\n");
-	for (i = 0; i < lay->count; i++) {
-		const struct dfu_sector *s = &lay->sectors[i];
-		bool blank = true;
-
-		buf = malloc(s->size);
-		if (!buf) {
-			err = DFU_ERR_NO_MEM;
-			break;
-		}
-		err = dfu_read(dev, s->address, buf, s->size, tool_progress_cb, &tp);
-		for (j = 0; !err && j < s->size && blank; j++)
-			blank = buf[j] == 0xFF;
-		free(buf);
-		if (err)
-			break;
-		if (json)
-			printf("%s{\"sector\":%u,\"address\":%u,\"size\":%u,\"blank\":%s}",
-			       i ? "," : "", s->number, (unsigned)s->address, (unsigned)s->size,
-			       blank ? "true" : "false");
-		else
-			printf("  sector %2u  0x%08X  %4u KiB  %s\n", s->number,
-			       (unsigned)s->address, (unsigned)(s->size / 1024),
-			       blank ? ". blank" : "# used");
+	if (json && alone) {
+		printf("{\"serial\":");
+		tool_json_string(stdout, d->serial);
 	}
-	if (json)
-		printf("]");
-	dfu_layout_free(lay);
+	snprintf(title, sizeof(title), "flash map of %s, %04x:%04x serial %s, as it is now",
+		 flash->layout->name, d->id_vendor, d->id_product, d->serial[0] ? d->serial : "-");
+	err = tool_print_map(dev, TOOL_MAP_CHIP, NULL, title, json);
+	if (json && alone)
+		printf("}\n");
 	return err;
 }
 
@@ -178,6 +156,11 @@ int tool_info(struct dfu_ctx *ctx, int argc, char **argv)
 	dfu_dev_info(dev, &d);
 	flash = find_alt(&d, "Internal Flash");
 	dfu_chip_identify(d.id_product, d.bcd_device, flash ? flash->layout : NULL, &chip);
+	if (o.map) {
+		err = print_map(dev, &d, flash, json, true);
+		dfu_dev_close(dev);
+		return err;
+	}
 	if (json) {
 		info_json(&d, &chip);
 	} else {
@@ -226,14 +209,8 @@ int tool_info(struct dfu_ctx *ctx, int argc, char **argv)
 		}
 		err = DFU_OK;
 	}
-	if (flash) {
-		char num[8];
-
-		snprintf(num, sizeof(num), "%u", flash->alt);
-		err = dfu_dev_select_alt(dev, num);
-		if (!err)
-			err = print_flash_map(dev, json);
-	}
+	if (flash)
+		err = print_map(dev, &d, flash, json, false);
 	if (json)
 		printf("}\n");
 	dfu_dev_close(dev);

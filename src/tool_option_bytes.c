@@ -258,6 +258,7 @@ static int write_all(struct dfu_ctx *ctx, const struct options *o, struct dfu_de
 		     const struct dfu_option_bytes *want, struct dfu_option_bytes *got,
 		     bool *locked)
 {
+	struct tool_progress tp;
 	bool reset = false;
 	uint32_t rdp = 0xAA;
 	size_t i;
@@ -287,7 +288,11 @@ static int write_all(struct dfu_ctx *ctx, const struct options *o, struct dfu_de
 	if (tool_globals.verbosity >= 0 && !tool_globals.json)
 		fprintf(stderr, "dfuflash: waiting for the chip to come back (up to %d s)\n",
 			REAPPEAR_SECONDS);
+	tool_progress_init(&tp);
+	tool_progress_wait(&tp, "option bytes", "still waiting for the chip to come back",
+			   REAPPEAR_SECONDS * 1000u);
 	err = reopen(ctx, o, d, dev);
+	tool_progress_end(&tp);
 	if (!err)
 		err = dfu_ob_read(*dev, got);
 	return err;
@@ -319,6 +324,11 @@ int tool_option_bytes(struct dfu_ctx *ctx, int argc, char **argv)
 	if (err)
 		return err == TOOL_HELP ? DFU_OK : err;
 	o.cmd_name = "option-bytes";
+	if (o.map) {
+		tool_error("option-bytes: unknown option '--map' (dfuflash info --map draws the "
+			   "flash map)");
+		return TOOL_USAGE;
+	}
 	tool_setup_log(ctx);
 	if (a.all) {
 		struct tool_all_job job = { .kind = TOOL_ALL_OPTION_BYTES, .o = &o,
@@ -382,6 +392,7 @@ int tool_option_bytes(struct dfu_ctx *ctx, int argc, char **argv)
 	 * was planned in: finish it before the option bytes change the map. */
 	tool_progress_init(&tp);
 	err = dfu_dev_recover(dev, tool_progress_cb, &tp, NULL);
+	tool_progress_end(&tp);
 	if (err == DFU_ERR_UNSUPPORTED)
 		err = DFU_OK;
 	if (!err)

@@ -74,8 +74,10 @@ static const struct opt_def defs[] = {
 	  "which already hold it" },
 	{ "no-leave", 0, OPT_FLAG, TOOL_CMD_FLASH, OFF(no_leave), 0, NULL,
 	  "stay in DFU mode afterwards" },
-	{ "dry-run", 'n', OPT_FLAG, TOOL_CMD_FLASH, OFF(dry_run), 0, NULL,
+	{ "dry-run", 'n', OPT_FLAG, TOOL_CMD_FLASH | TOOL_CMD_ERASE, OFF(dry_run), 0, NULL,
 	  "show the plan as a flash map; change nothing" },
+	{ "map", 0, OPT_FLAG, TOOL_CMD_INFO, OFF(map), 0, NULL,
+	  "only the flash map: blank or used, write protection, the tune region" },
 	{ "force", 'f', OPT_FLAG,
 	  TOOL_CMD_FLASH | TOOL_CMD_ERASE | TOOL_CMD_UNPROTECT | TOOL_CMD_READ | TOOL_CMD_RECOVER,
 	  OFF(force), 0,
@@ -97,12 +99,12 @@ static const struct {
 	const char *usage;
 } usages[] = {
 	{ TOOL_CMD_LIST, "list [--json]" },
-	{ TOOL_CMD_INFO, "info [selection]" },
+	{ TOOL_CMD_INFO, "info [--map] [selection]" },
 	{ TOOL_CMD_FLASH, "flash FILE [--address A] [--alt X] [--mass-erase] [--no-verify] "
 			  "[--no-leave] [--dry-run] [--force] [--all]" },
 	{ TOOL_CMD_VERIFY, "verify FILE [--address A] [--all]" },
 	{ TOOL_CMD_READ, "read OUT (--address A --length N | --whole) [--force] [--all]" },
-	{ TOOL_CMD_ERASE, "erase (--mass | --sector N[-M]... | --range A:LEN...) [--all]" },
+	{ TOOL_CMD_ERASE, "erase (--mass | --sector N[-M]... | --range A:LEN...) [--dry-run] [--all]" },
 	{ TOOL_CMD_LEAVE, "leave [--address A]" },
 	{ TOOL_CMD_UNPROTECT, "unprotect --force" },
 	{ TOOL_CMD_RECOVER, "recover [--finish [selection] | --discard JOURNAL --force]" },
@@ -273,6 +275,79 @@ static bool single_value(const struct opt_def *d)
 	       d->kind != OPT_QUIET && d->kind != OPT_JSON;
 }
 
+/* Takes one option d with its value val (NULL when none), as_written
+ * naming it in messages: refuses a second value of a single-value option. */
+static int take(const struct opt_def *d, const char *val, const char *as_written,
+		const char **given, struct options *o)
+{
+	size_t k = (size_t)(d - defs);
+
+	if (single_value(d) && given[k]) {
+		tool_error("%s: --%s given twice ('%s', then '%s'): give it once", o->cmd_name,
+			   d->name, given[k], val ? val : as_written);
+		return TOOL_USAGE;
+	}
+	given[k] = val ? val : as_written;
+	return apply(d, val, o, as_written);
+}
+
+/* The option with this short name that cmd takes, or NULL. */
+static const struct opt_def *find_short(char c, unsigned cmd)
+{
+	size_t k;
+
+	for (k = 0; k < sizeof(defs) / sizeof(defs[0]); k++)
+		if (defs[k].short_name == c && (defs[k].cmds & cmd))
+			return &defs[k];
+	return NULL;
+}
+
+/*
+ * Short options combined as getopt does it: "-vv" is -v -v, "-vq" is -v
+ * -q, and an option that takes a value takes the rest of the word or the
+ * next argument ("-vd0483:df11", "-vd 0483:df11"). *i is advanced past a
+ * value taken from the next argument.
+ */
+static int take_short(int argc, char **argv, int *i, const char **given, struct options *o)
+{
+	const char *a = argv[*i];
+	size_t j;
+
+	for (j = 1; a[j]; j++) {
+		const struct opt_def *d = find_short(a[j], o->cmd);
+		char as_written[3] = { '-', a[j], '\0' };
+
+		if (!d) {
+			if (j == 1)
+				tool_error("%s: unknown option '%s' (see dfuflash %s --help)",
+					   o->cmd_name, a, o->cmd_name);
+			else
+				tool_error("%s: unknown option '%s' in '%s' (see dfuflash %s "
+					   "--help)", o->cmd_name, as_written, a, o->cmd_name);
+			return TOOL_USAGE;
+		}
+		if (takes_arg(d) || (d->kind == OPT_WAIT && a[j + 1] >= '0' && a[j + 1] <= '9')) {
+			const char *val = a + j + 1;
+
+			if (!*val) {
+				if (d->kind == OPT_WAIT)
+					val = NULL;
+				else if (*i + 1 >= argc) {
+					tool_error("%s: %s needs %s", o->cmd_name, as_written,
+						   d->arg);
+					return TOOL_USAGE;
+				} else {
+					val = argv[++*i];
+				}
+			}
+			return take(d, val, as_written, given, o);
+		}
+		if (take(d, NULL, as_written, given, o))
+			return TOOL_USAGE;
+	}
+	return 0;
+}
+
 /* Parses a command's argv against the table. */
 int tool_parse_options(unsigned cmd, int argc, char **argv, struct options *o)
 {
@@ -302,7 +377,13 @@ int tool_parse_options(unsigned cmd, int argc, char **argv, struct options *o)
 			o->file = a;
 			continue;
 		}
-		if (a[1] == '-') {
+		if (a[1] != '-') {
+			err = take_short(argc, argv, &i, given, o);
+			if (err)
+				return err;
+			continue;
+		}
+		{
 			size_t n = strcspn(a + 2, "=");
 
 			if (n >= sizeof(name))
@@ -314,12 +395,6 @@ int tool_parse_options(unsigned cmd, int argc, char **argv, struct options *o)
 			for (k = 0; k < sizeof(defs) / sizeof(defs[0]); k++)
 				if (!strcmp(defs[k].name, name))
 					d = &defs[k];
-		} else {
-			for (k = 0; k < sizeof(defs) / sizeof(defs[0]); k++)
-				if (defs[k].short_name == a[1])
-					d = &defs[k];
-			if (d && a[2])
-				val = a + 2;   /* -d0483:df11 */
 		}
 		if (!d || !(d->cmds & cmd)) {
 			tool_error("%s: unknown option '%s' (see dfuflash %s --help)",
@@ -336,14 +411,7 @@ int tool_parse_options(unsigned cmd, int argc, char **argv, struct options *o)
 			tool_error("%s: %s takes no value", o->cmd_name, a);
 			return TOOL_USAGE;
 		}
-		k = (size_t)(d - defs);
-		if (single_value(d) && given[k]) {
-			tool_error("%s: --%s given twice ('%s', then '%s'): give it once", o->cmd_name,
-				   d->name, given[k], val ? val : a);
-			return TOOL_USAGE;
-		}
-		given[k] = val ? val : a;
-		err = apply(d, val, o, a);
+		err = take(d, val, a, given, o);
 		if (err)
 			return err;
 	}

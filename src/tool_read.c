@@ -127,6 +127,7 @@ int tool_read(struct dfu_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	err = tool_read_into(ctx, &o, dev, address, length, o.file, &wo, tool_progress_cb, &tp);
+	tool_progress_end(&tp);
 	if (!err) {
 		if (tool_globals.json) {
 			printf("{\"file\":");

@@ -108,6 +108,7 @@ int tool_recover(struct dfu_ctx *ctx, int argc, char **argv)
 	err = tool_open_device(ctx, &o, &dev);
 	if (!err)
 		err = dfu_dev_recover(dev, tool_progress_cb, &tp, &finished);
+	tool_progress_end(&tp);
 	if (!err && tool_globals.json)
 		printf("{\"finished\":%s}\n", finished ? "true" : "false");
 	else if (!err && tool_globals.verbosity >= 0)

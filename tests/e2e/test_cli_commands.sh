@@ -61,8 +61,8 @@ says "chip       STM32F405/407/415/417"
 says "version 2.2 (bcdDevice 0x2200)"
 says "RDP level 0 (no protection)"
 says "sectors  0-3   4 x     16 KiB at 0x08000000"
-says "sector  1  0x08004000    16 KiB  # used"
-says "sector  2  0x08008000    16 KiB  . blank"
+says "       1  0x08004000    16 KiB  used"
+says "       2  0x08008000    16 KiB  blank"
 ok "info"
 
 expect_exit 0 run -- "$F" info --json

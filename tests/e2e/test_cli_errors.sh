@@ -126,8 +126,8 @@ ok "ambiguous devices; -S and -p choose one"
 make_random st "$size"
 cp st before
 expect_exit 0 sim --time-scale 0 --flash st -- "$F" flash fw.bin --dry-run
-says "sector  1  0x08004000    16 KiB  merge"
-says "sector  2  0x08008000    16 KiB  keep"
+says "       1  0x08004000    16 KiB  merge"
+says "       2  0x08008000    16 KiB  untouched"
 says "dry run: nothing was changed"
 unchanged
 ok "--dry-run"

@@ -42,12 +42,12 @@ ok "dual bank: bank 2 written, everything else kept"
 # The dry run shows the true (dual-bank) map: sector 12 at 0x08100000.
 expect_exit 0 sim --chip $chip --option-bytes nDBANK=0 --flash st -- \
 	"$F" flash fw2.bin --address 0x08100000 --dry-run
-grep -q "sector 12  0x08100000    16 KiB  merge" "$T/out" || fail "dry run lacks the true map"
-grep -q "(mass erase first)" "$T/out" || fail "dry run does not say it mass erases"
+grep -q "      12  0x08100000    16 KiB  merge" "$T/out" || fail "dry run lacks the true map"
+grep -q "MASS ERASE first" "$T/out" || fail "dry run does not say it mass erases"
 expect_exit 0 sim --chip $chip --option-bytes nDBANK=0 --flash st -- \
 	"$F" flash fw.bin --dry-run
-grep -q "sector  8  0x08080000   128 KiB  merge" "$T/out" || fail "dry run: sector 8"
-grep -q "sector  9  0x080A0000   128 KiB  keep" "$T/out" || fail "dry run: sector 9"
-grep -q "sector 23  0x081E0000   128 KiB  keep" "$T/out" || fail "dry run: sector 23"
+grep -q "       8  0x08080000   128 KiB  merge" "$T/out" || fail "dry run: sector 8"
+grep -q "       9  0x080A0000   128 KiB  untouched" "$T/out" || fail "dry run: sector 9"
+grep -q "      23  0x081E0000   128 KiB  untouched" "$T/out" || fail "dry run: sector 23"
 assert_same st want
 ok "dual bank dry runs show the true map"

@@ -43,7 +43,7 @@ ok "a device without option bytes is refused"
 # shows the dual-bank map; the state file holds the new byte.
 rm -f st st.optbytes
 expect_exit 0 sim --chip stm32f767 --flash st -- "$F" info
-says "sector 11  0x081C0000   256 KiB"
+says "      11  0x081C0000   256 KiB"
 [ "$(byte_at st.optbytes 9)" = ff ] || fail "factory nDBANK is not 1"
 cp st.optbytes before.optbytes
 expect_exit 0 sim --chip stm32f767 --flash st -- "$F" option-bytes --set nDBANK=0 --yes
@@ -56,8 +56,8 @@ says "read back as asked (1 change)"
 [ "$(byte_at st.optbytes 11)" = 20 ] || fail "the complement of byte 9 is not 0x20"
 cmp -s before.optbytes st.optbytes && fail "st.optbytes did not change"
 expect_exit 0 sim --chip stm32f767 --flash st -- "$F" info
-says "sector 12  0x08100000    16 KiB"
-says "sector 23  0x081E0000   128 KiB"
+says "      12  0x08100000    16 KiB"
+says "      23  0x081E0000   128 KiB"
 says "nDBANK       0"
 ok "nDBANK=0: dual-bank map, state file changed"
 
