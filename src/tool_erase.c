@@ -138,6 +138,11 @@ int tool_run_erase(struct dfu_ctx *ctx, struct dfu_dev *dev, const struct dfu_er
 	struct erase_summary sum;
 	struct tool_progress tp;
 	bool by_mass, mass;
+
+	/* sectors: the ones asked for; sectors_erased/bytes_erased: what the
+	 * device erased (all of it, by a mass erase, where the ROM cannot
+	 * erase a sector alone); bytes_blank: what was asked to read 0xFF;
+	 * bytes_kept: the other bytes of the sectors asked for. */
 	int err;
 
 	(void)ctx;
@@ -160,12 +165,11 @@ int tool_run_erase(struct dfu_ctx *ctx, struct dfu_dev *dev, const struct dfu_er
 	if (tool_globals.json) {
 		printf("{\"erased\":true,\"sectors\":");
 		tool_json_string(stdout, sum.list);
-		printf(",\"sector_count\":%u,\"bytes_blank\":%llu,\"bytes_kept\":%llu,"
-		       "\"mass_erase\":%s,\"bytes_rewritten\":%llu,\"verified\":%s}\n",
-		       sum.sectors, (unsigned long long)sum.blank, (unsigned long long)sum.kept,
-		       mass ? "true" : "false",
-		       (unsigned long long)(by_mass ? res.bytes_kept - sum.kept : 0),
-		       res.verified ? "true" : "false");
+		printf(",\"sectors_erased\":%u,\"bytes_erased\":%llu,\"bytes_blank\":%llu,"
+		       "\"bytes_kept\":%llu,\"mass_erase\":%s,\"verified\":%s}\n",
+		       res.sectors_erased, (unsigned long long)res.bytes_erased,
+		       (unsigned long long)sum.blank, (unsigned long long)sum.kept,
+		       mass ? "true" : "false", res.verified ? "true" : "false");
 	} else if (tool_globals.verbosity >= 0) {
 		fprintf(stderr, "dfuflash: erased sector%s %s (%.1f KiB made blank)",
 			sum.sectors == 1 ? "" : "s", sum.list, (double)sum.blank / 1024.0);
