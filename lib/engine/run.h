@@ -74,6 +74,11 @@ uint8_t *dfu_run_mask(const struct run *r, uint32_t address);
  * the target are written, the rest may be bridged. */
 void dfu_run_mask_erase(struct run *r, const struct dfu_sector *s);
 
+/* write.c: writes every span the masks ask for. */
+int dfu_run_write(struct run *r);
+/* write.c: reads back what was erased or programmed, and compares. */
+int dfu_run_verify(struct run *r);
+
 /* survey.c: reads what the job needs before anything changes, with one
  * SET_ADDRESS: what partly covered sectors keep, the samples of the
  * sectors outside the job, and (smart) what the sectors to write hold now,
