@@ -755,6 +755,11 @@ int dfu_ob_set(struct dfu_ctx *ctx, struct dfu_option_bytes *ob, const char *nam
 	       uint32_t value);
 /* The same from "NAME=VALUE" (VALUE in C notation). */
 int dfu_ob_set_str(struct dfu_ctx *ctx, struct dfu_option_bytes *ob, const char *assignment);
+/* The nWRP bit that write-protects sector s of a part's true map (its
+ * own sector numbers; dual_bank for an F76x in dual-bank mode), or -1 when
+ * no bit protects it. */
+int dfu_ob_wrp_bit(const struct dfu_option_bytes *ob, const struct dfu_sector *s,
+		   bool dual_bank);
 /* Compares every field of got with want: DFU_ERR_VERIFY with a detail
  * naming the first field that differs ("nDBANK reads 1, expected 0"). */
 int dfu_ob_compare(struct dfu_ctx *ctx, const struct dfu_option_bytes *want,

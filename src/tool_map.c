@@ -89,51 +89,6 @@ static const struct tool_tune_region *tune_region(const char *chip, uint32_t fla
 	return NULL;
 }
 
-/*
- * The nWRP bit that protects sector s (a 0 bit protects), or -1: the
- * option-byte fields nWRP (sectors 0-11; on an F7 in dual-bank mode also
- * sector i + 12) and nWRP2 (sectors 12-23 of an F42x), as the library
- * checks them before a job. The H7's nWRP covers bank 1's sectors 0-7.
- */
-static int wrp_bit(const struct dfu_option_bytes *ob, const struct dfu_sector *s, bool dual)
-{
-	uint32_t v;
-	unsigned num = s->number, bit;
-	const char *field = "nWRP";
-
-	switch (ob->family) {
-	case DFU_OB_F4:
-		if (num >= 12)
-			return -1;
-		bit = num;
-		break;
-	case DFU_OB_F42X:
-		if (num >= 24)
-			return -1;
-		field = num < 12 ? "nWRP" : "nWRP2";
-		bit = num % 12;
-		break;
-	case DFU_OB_F7:
-		if (num < 12)
-			bit = num;
-		else if (dual && num < 24)
-			bit = num - 12;
-		else
-			return -1;
-		break;
-	case DFU_OB_H7:
-		if (num >= 8)
-			return -1;
-		bit = num;
-		break;
-	case DFU_OB_UNKNOWN:
-	default:
-		return -1;
-	}
-	if (dfu_ob_get(ob, field, &v) != DFU_OK)
-		return -1;
-	return v & (1u << bit) ? -1 : (int)bit;
-}
 
 /* Reads the sectors of rows and says which are blank (info --map), in
  * runs of contiguous readable sectors, with one progress bar. */
@@ -357,7 +312,7 @@ int tool_print_map(struct dfu_dev *dev, enum tool_map_kind kind, const struct df
 
 		r->tune = tune && r->sector.address <= tune->last && end > tune->first;
 		if (have_ob)
-			r->wrp_bit = wrp_bit(&ob, &r->sector, dual);
+			r->wrp_bit = dfu_ob_wrp_bit(&ob, &r->sector, dual);
 	}
 	if (kind == TOOL_MAP_CHIP)
 		err = read_blank(dev, rows, n);

@@ -118,54 +118,64 @@ int dfu_chip_true_map(struct dfu_ctx *ctx, const struct dfu_layout *rom, bool du
 	return DFU_OK;
 }
 
-/* nWRP of an F4/F7 option-byte area: bytes 8-9, bit i = sector i, 0 means
- * protected (RM0090 3.7.1, RM0410 3.4.1). */
-static unsigned nwrp_bits(const uint8_t *area)
+/* See dfuflash.h. nWRP bit i is 0 when sector i is protected (RM0090
+ * 3.7.1, RM0410 3.4.1, RM0433 4.4.7). The F42x's second area (nWRP2)
+ * covers sectors 12-23; on an F76x in dual-bank mode bit i protects sector
+ * i of both banks ("nWRPi ... sectors i and i+12"); the H7's covers bank
+ * 1's sectors 0-7. */
+int dfu_ob_wrp_bit(const struct dfu_option_bytes *ob, const struct dfu_sector *s,
+		   bool dual_bank)
 {
-	return ((unsigned)area[8] | (unsigned)(area[9] & 0x0F) << 8) & 0xFFF;
+	const char *field = "nWRP";
+	unsigned num = s->number, bit;
+	uint32_t v;
+
+	switch (ob->family) {
+	case DFU_OB_F4:
+		if (num >= 12)
+			return -1;
+		bit = num;
+		break;
+	case DFU_OB_F42X:
+		if (num >= 24)
+			return -1;
+		field = num < 12 ? "nWRP" : "nWRP2";
+		bit = num % 12;
+		break;
+	case DFU_OB_F7:
+		if (num < 12)
+			bit = num;
+		else if (dual_bank && num < 24)
+			bit = num - 12;
+		else
+			return -1;
+		break;
+	case DFU_OB_H7:
+		if (num >= 8)
+			return -1;
+		bit = num;
+		break;
+	case DFU_OB_UNKNOWN:
+	default:
+		return -1;
+	}
+	if (dfu_ob_get(ob, field, &v) != DFU_OK)
+		return -1;
+	return v & (1u << bit) ? -1 : (int)bit;
 }
 
 /* See knowledge.h. */
 int dfu_chip_check_wrp(struct dfu_ctx *ctx, const struct dfu_option_bytes *ob, bool dual_bank,
 		       const struct dfu_sector *s)
 {
-	const uint8_t *area = ob->raw;
-	unsigned num = s->number, bit = 0;
+	int bit = dfu_ob_wrp_bit(ob, s, dual_bank);
 
-	switch (ob->family) {
-	case DFU_OB_F4:
-		if (num >= 12)
-			return DFU_OK;
-		area = ob->raw;
-		bit = num;
-		break;
-	case DFU_OB_F42X:
-		area = num < 12 ? ob->raw : ob->raw + ob->area_offset[1];
-		bit = num % 12;
-		if (num >= 24)
-			return DFU_OK;
-		break;
-	case DFU_OB_F7:
-		/* In dual-bank mode nWRP bit i protects sector i of both
-		 * banks (RM0410 3.4.1: "nWRPi ... sectors i and i+12"). */
-		if (num < 12)
-			bit = num;
-		else if (dual_bank && num < 24)
-			bit = num - 12;
-		else
-			return DFU_OK;
-		area = ob->raw;
-		break;
-	case DFU_OB_H7:
-	case DFU_OB_UNKNOWN:
-		return DFU_OK;
-	}
-	if (nwrp_bits(area) & (1u << bit))
+	if (bit < 0)
 		return DFU_OK;
 	return dfu_fail(ctx, DFU_ERR_PROTECTED,
-			"sector %u (0x%08X) is write-protected (option bytes nWRP bit %u is 0); "
+			"sector %u (0x%08X) is write-protected (option bytes nWRP bit %d is 0); "
 			"nothing was erased. Remove the write protection in the option bytes "
-			"first", num, (unsigned)s->address, bit);
+			"first", s->number, (unsigned)s->address, bit);
 }
 
 /* See knowledge.h. The F4 and F7 program their flash through a 32-bit (or
