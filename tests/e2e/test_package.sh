@@ -128,7 +128,12 @@ grep -q 'ATTR{idProduct}=="df11".*' "$rules" && grep -q 'uaccess' "$rules" || fa
 completion=/usr/share/bash-completion/completions/dfuflash
 words=$(bash -c '. "$1"; COMP_WORDS=(dfuflash fl); COMP_CWORD=1; _dfuflash; echo "${COMPREPLY[*]}"
 	COMP_WORDS=(dfuflash flash --no-); COMP_CWORD=2; _dfuflash; echo "${COMPREPLY[*]}"' _ "$completion")
-[ "$words" = $'flash\n--no-leave --no-verify' ] || fail "bash completion: '$words'"
+first=${words%%$'\n'*}
+rest=${words#*$'\n'}
+[ "$first" = flash ] || fail "bash completion of 'fl': '$first'"
+for w in --no-leave --no-verify --no-smart; do
+	case " $rest " in *" $w "*) ;; *) fail "bash completion of 'flash --no-' lacks $w: '$rest'" ;; esac
+done
 ok "udev rule and bash completion"
 
 # libdfuflash.so.0 exports exactly the public header's functions.

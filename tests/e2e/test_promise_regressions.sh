@@ -131,7 +131,8 @@ case_dualbank_erase() {
 	expect_exit 0 f767db --flash st -- "$F" info
 	python3 - "$T/out" <<'PY' || fail "info does not show the dual-bank map 0-23"
 import re, sys
-rows = re.findall(r'^\s*sector\s+(\d+)\s+0x([0-9A-F]{8})\s+(\d+) KiB', open(sys.argv[1]).read(), re.M)
+# the flash map's rows: "  sector  address  size  holds"
+rows = re.findall(r'^\s+(\d+)\s+0x([0-9A-F]{8})\s+(\d+) KiB', open(sys.argv[1]).read(), re.M)
 bank = [16] * 4 + [64] + [128] * 7
 want, a = [], 0x08000000
 for n, size in enumerate(bank + bank):
