@@ -158,6 +158,36 @@ static const char *error_name(int result)
 }
 
 /*
+ * After a failure that did not say so itself: an interrupted job whose
+ * kept bytes wait in a journal (the device may have failed before the
+ * library got to it). Appended to msg, so nobody stops at a failure
+ * without knowing that a tune is waiting to be written back.
+ */
+static void pending_journals(struct dfu_ctx *ctx, char *msg, size_t size)
+{
+	struct dfu_journal_info *list = NULL;
+	size_t n = 0, i, used = strlen(msg);
+
+	if (strstr(msg, ".dfj") || dfu_journal_list(ctx, &list, &n) || !n) {
+		free(list);
+		return;
+	}
+	for (i = 0; i < n && used + 1 < size; i++) {
+		int w = snprintf(msg + used, size - used,
+				 i ? ", %s" : ". An interrupted job's kept bytes are saved in %s",
+				 list[i].path);
+
+		if (w < 0)
+			break;
+		used = used + (size_t)w < size ? used + (size_t)w : size - 1;
+	}
+	if (used + 1 < size)
+		snprintf(msg + used, size - used, "; the next run on %s finishes it "
+			 "(dfuflash recover lists them)", n == 1 ? "that device" : "those devices");
+	free(list);
+}
+
+/*
  * The failure's message: the tool's own (tool_fail()), the library's detail
  * (or its strerror), or the usage message already printed. With the hint
  * our flags give, unless the message already says it. Printed on stderr
@@ -181,6 +211,7 @@ static void report_failure(struct dfu_ctx *ctx, const char *cmd_name, int result
 		snprintf(msg, size, "%s %s", text, hint);
 	else
 		snprintf(msg, size, "%s", text);
+	pending_journals(ctx, msg, size);
 	if (result == DFU_ERR_CANCELLED && caught_signal)
 		tool_error("interrupted by %s: %s", caught_signal == SIGINT ? "SIGINT" :
 			   caught_signal == SIGTERM ? "SIGTERM" : "SIGHUP", msg);
@@ -296,7 +327,7 @@ int main(int argc, char **argv)
 	const struct tool_command *cmd = NULL;
 	const char *cmd_name;
 	bool compat = false, json;
-	char msg[1024] = "";
+	char msg[2048] = "";
 	char *out = NULL;
 	FILE *capture = NULL;
 	int saved_fd = -1;

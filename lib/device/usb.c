@@ -28,7 +28,17 @@ struct usb_link {
 	libusb_device_handle *handle;
 	uint8_t interface;
 	bool claimed;
+	bool gone;               /* a request found the device gone */
 };
+
+/* Notes a transfer's result: a device that left the bus is gone for the
+ * rest of the handle's life. */
+static int seen(struct usb_link *l, int r)
+{
+	if (r == LIBUSB_ERROR_NO_DEVICE)
+		l->gone = true;
+	return r;
+}
 
 /* libusb's error codes as ours, where the call failed. */
 static int map_error(int lerr)
@@ -65,7 +75,7 @@ static int op_control_out(void *user, uint8_t type, uint8_t req, uint16_t value,
 	 * transfer only reads it. */
 	r = libusb_control_transfer(l->handle, type, req, value, index,
 				    (unsigned char *)(uintptr_t)data, len, timeout_ms);
-	return r < 0 ? map_error(r) : r;
+	return r < 0 ? map_error(seen(l, r)) : r;
 }
 
 /* Transport op: a control IN transfer through libusb. */
@@ -77,15 +87,26 @@ static int op_control_in(void *user, uint8_t type, uint8_t req, uint16_t value,
 
 	r = libusb_control_transfer(l->handle, type, req, value, index, data, len,
 				    timeout_ms);
-	return r < 0 ? map_error(r) : r;
+	return r < 0 ? map_error(seen(l, r)) : r;
 }
 
 /* Transport op: SET_INTERFACE. */
+static int op_present(void *user);
+
+/* SET_INTERFACE. Never on a device that left the bus: libusb 1.0.26's
+ * libusb_set_interface_alt_setting() unlocks the handle's lock it never
+ * took when the device is detached, and the libusb_close() that follows
+ * aborts on that lock (libusb issue 1199, fixed in 1.0.27). An ECU that
+ * resets while it is being opened gets there. */
 static int op_set_alt(void *user, uint8_t interface, uint8_t alt)
 {
 	struct usb_link *l = user;
 
-	return map_error(libusb_set_interface_alt_setting(l->handle, interface, alt));
+	if (l->gone || op_present(l) == 0) {
+		l->gone = true;
+		return DFU_ERR_DISCONNECTED;
+	}
+	return map_error(seen(l, libusb_set_interface_alt_setting(l->handle, interface, alt)));
 }
 
 /* Transport op: a USB bus reset. */
@@ -123,9 +144,19 @@ static int op_present(void *user)
 /* Releases the interface, the handle, the device and libusb, in that order. */
 static void link_free(struct usb_link *l)
 {
+	struct timeval now = { 0, 0 };
+	int i;
+
 	if (!l)
 		return;
-	if (l->claimed)
+	/* A device that left the bus: let libusb handle the disconnect in
+	 * this thread before the handle goes, and release nothing on it (see
+	 * op_set_alt()). */
+	if (!l->gone && l->uctx && l->udev && op_present(l) == 0)
+		l->gone = true;
+	for (i = 0; l->gone && l->uctx && i < 2; i++)
+		libusb_handle_events_timeout_completed(l->uctx, &now, NULL);
+	if (l->claimed && !l->gone)
 		libusb_release_interface(l->handle, l->interface);
 	if (l->handle)
 		libusb_close(l->handle);

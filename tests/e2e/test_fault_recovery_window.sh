@@ -38,8 +38,9 @@ START=$SECONDS
 # The starting states, shared by every point of a chip (copied per run), the
 # images, and what the flash must hold after a finished job (want*).
 #   F767ZG (1 MB, dual bank: 2 x (4x16K, 64K, 3x128K)): old firmware over
-#   0x08000000-0x0800BFFF, a tune at 0x080C0000 (16 KB) and at the end of
-#   flash (2 KB), blank elsewhere (so a whole-flash write stays quick).
+#   0x08000000-0x0800BFFF and 0x08080000-0x080807FF, a tune at 0x080C0000
+#   (16 KB) and at the end of flash (2 KB), blank elsewhere (so a
+#   whole-flash write stays quick).
 #   F407 (1 MB, 4x16K, 64K, 7x128K): old firmware over sectors 0-2, 4 KB in
 #   sector 4, the tune at 0x080C0000 (16 KB) and 2 KB at the end.
 python3 - "$SEED" <<'PY'
@@ -74,7 +75,9 @@ def want(base, segs, path):
         f[addr - 0x08000000:addr - 0x08000000 + len(data)] = data
     open(path, 'wb').write(f)
 
-b767 = state('base767', [(0, 0xC000), (0xC0000, 0x4000), (0xFF800, 0x800)])
+# Old data under the image's bytes in bank 2 too: they need an erase there,
+# which only a mass erase gives (smart flash would program blank ones).
+b767 = state('base767', [(0, 0xC000), (0x80000, 0x800), (0xC0000, 0x4000), (0xFF800, 0x800)])
 segs = [(0x08000000, rb(40 * 1024)), (0x08080000, rb(64))]
 ihex(segs, 'img767.hex')
 want(b767, segs, 'want767')
@@ -86,7 +89,8 @@ want(b407, [(0x08000000, img)], 'want407')
 PY
 
 # Which DNLOADs of LOG are in the window: prints FIRST LAST (1-based, over
-# every DNLOAD request). FIRST is the first erase or mass erase, or with
+# every DNLOAD request). FIRST is the first erase or mass erase (the first
+# DNLOAD when nothing is erased: smart flash may program instead), or with
 # AFTER=N the DNLOAD after the Nth sector erase; LAST is the last DNLOAD
 # (the runs do not leave, so everything after it is the verify pass).
 window() {
@@ -96,7 +100,7 @@ window() {
 			if (after == 0 && !first && / cmd=(MASS_)?ERASE /) first = n
 			if (after > 0 && / cmd=ERASE /) { e++; if (e == after) first = n + 1 }
 		}
-		END { print first + 0, n + 0 }' "$1"
+		END { if (!first) first = 1; print first + 0, n + 0 }' "$1"
 }
 
 # The clean run of a case in its own directory: must succeed and leave WANT;
