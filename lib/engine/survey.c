@@ -54,7 +54,7 @@ static int scan(struct run *r, uint32_t base, const struct dfu_sector *s, uint8_
 		if (needs_erase)
 			break;
 		if (do_read) {
-			err = dfu_mem_window_read(r->dev, base, s->address + off, cur + off, n,
+			err = dfu_mem_window_read(r->dev, "read", base, s->address + off, cur + off, n,
 						  &r->pr);
 			if (err)
 				return err;
@@ -143,11 +143,11 @@ int dfu_survey(struct run *r, const struct dfu_image *img)
 				err = dfu_mem_window_open(dev, base);
 			open = true;
 			if (!err)
-				err = dfu_mem_window_read(dev, base, s->address,
+				err = dfu_mem_window_read(dev, "read", base, s->address,
 							  r->before + 2 * r->noutside * xfer, xfer,
 							  NULL);
 			if (!err)
-				err = dfu_mem_window_read(dev, base,
+				err = dfu_mem_window_read(dev, "read", base,
 							  s->address + ((s->size - 1) / xfer) * xfer,
 							  r->before + (2 * r->noutside + 1) * xfer, xfer,
 							  NULL);
@@ -165,7 +165,7 @@ int dfu_survey(struct run *r, const struct dfu_image *img)
 					err = dfu_mem_window_open(dev, base);
 				open = true;
 				if (!err)
-					err = dfu_mem_window_read(dev, base, s->address, cur, s->size,
+					err = dfu_mem_window_read(dev, "read", base, s->address, cur, s->size,
 								  &r->pr);
 			}
 			if (err)

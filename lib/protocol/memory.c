@@ -93,44 +93,6 @@ static int upload_failed(struct dfu_dev *dev, int n, const char *what)
 }
 
 /* See protocol.h. */
-int dfu_mem_read(struct dfu_dev *dev, const char *verb, uint32_t address, uint8_t *buf,
-		 size_t len, struct dfu_mem_progress *pr)
-{
-	uint16_t xfer = dfu_dev_transfer_size(dev);
-	uint16_t block = DFUSE_FIRST_BLOCK;
-	size_t off = 0;
-	char what[64];
-	int err, n;
-
-	while (off < len) {
-		uint16_t want = (uint16_t)(len - off < xfer ? len - off : xfer);
-
-		snprintf(what, sizeof(what), "%s at 0x%08X", verb, (unsigned)(address + off));
-		if (off == 0 || block == 0xFFFF) {
-			err = dfuse_set_address(dev, address + (uint32_t)off);
-			if (!err)
-				err = dfu_abort(dev);
-			if (err)
-				return dfu_fail_during(dev->ctx, err, what);
-			block = DFUSE_FIRST_BLOCK;
-		}
-		n = dfu_upload(dev, block, buf + off, want);
-		if (n < 0)
-			return upload_failed(dev, n, what);
-		if (n != want)
-			return dfu_fail(dev->ctx, DFU_ERR_PROTOCOL,
-					"%s returned %d of %u bytes", what, n, want);
-		off += (size_t)n;
-		block++;
-		err = dfu_mem_report(dev, pr, (uint64_t)n, address + (uint32_t)off);
-		if (err)
-			return err;
-	}
-	err = dfu_abort(dev);
-	return err ? dfu_fail_during(dev->ctx, err, what) : DFU_OK;
-}
-
-/* See protocol.h. */
 int dfu_mem_window_open(struct dfu_dev *dev, uint32_t base)
 {
 	char what[64];
@@ -144,8 +106,8 @@ int dfu_mem_window_open(struct dfu_dev *dev, uint32_t base)
 }
 
 /* See protocol.h. */
-int dfu_mem_window_read(struct dfu_dev *dev, uint32_t base, uint32_t address, uint8_t *buf,
-			size_t len, struct dfu_mem_progress *pr)
+int dfu_mem_window_read(struct dfu_dev *dev, const char *verb, uint32_t base,
+			uint32_t address, uint8_t *buf, size_t len, struct dfu_mem_progress *pr)
 {
 	uint16_t xfer = dfu_dev_transfer_size(dev);
 	size_t off = 0;
@@ -157,7 +119,7 @@ int dfu_mem_window_read(struct dfu_dev *dev, uint32_t base, uint32_t address, ui
 		uint32_t blk = (at - base) / xfer;
 		uint16_t want = (uint16_t)(len - off < xfer ? len - off : xfer);
 
-		snprintf(what, sizeof(what), "read at 0x%08X", (unsigned)at);
+		snprintf(what, sizeof(what), "%s at 0x%08X", verb, (unsigned)at);
 		if (at < base || (at - base) % xfer || blk > 0xFFFFu - DFUSE_FIRST_BLOCK)
 			return dfu_fail(dev->ctx, DFU_ERR_INVALID_ARG,
 					"%s: not a block of the window at 0x%08X", what,
@@ -184,6 +146,33 @@ int dfu_mem_window_close(struct dfu_dev *dev)
 	return err ? dfu_fail_during(dev->ctx, err, "read: end of the upload") : DFU_OK;
 }
 
+/* See protocol.h: windows of at most 0xFFFD blocks (wValue is 16 bits),
+ * so one SET_ADDRESS per window. */
+int dfu_mem_read(struct dfu_dev *dev, const char *verb, uint32_t address, uint8_t *buf,
+		 size_t len, struct dfu_mem_progress *pr)
+{
+	size_t window = (size_t)(0xFFFFu - DFUSE_FIRST_BLOCK) * dfu_dev_transfer_size(dev);
+	size_t off = 0, n;
+	int err = DFU_OK;
+
+	while (!err && off < len) {
+		uint32_t at = address + (uint32_t)off;
+		char what[64];
+
+		n = len - off < window ? len - off : window;
+		err = dfu_mem_window_open(dev, at);
+		if (err) {
+			snprintf(what, sizeof(what), "%s at 0x%08X", verb, (unsigned)at);
+			return dfu_fail_during(dev->ctx, err, what);
+		}
+		err = dfu_mem_window_read(dev, verb, at, at, buf + off, n, pr);
+		if (!err)
+			err = dfu_mem_window_close(dev);
+		off += n;
+	}
+	return err;
+}
+
 /* See protocol.h. */
 int dfu_mem_sample(struct dfu_dev *dev, uint32_t base, const uint32_t *addresses,
 		   size_t count, uint8_t *out, uint16_t block_len)
@@ -196,8 +185,8 @@ int dfu_mem_sample(struct dfu_dev *dev, uint32_t base, const uint32_t *addresses
 		block_len = xfer;
 	err = dfu_mem_window_open(dev, base);
 	for (i = 0; !err && i < count; i++)
-		err = dfu_mem_window_read(dev, base, addresses[i], out + i * block_len, block_len,
-					  NULL);
+		err = dfu_mem_window_read(dev, "read", base, addresses[i], out + i * block_len,
+					  block_len, NULL);
 	if (!err)
 		err = dfu_mem_window_close(dev);
 	return err;

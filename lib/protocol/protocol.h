@@ -61,8 +61,8 @@ int dfu_mem_sample(struct dfu_dev *dev, uint32_t base, const uint32_t *addresses
  * any order, without another SET_ADDRESS; close with ABORT. address must
  * be a whole number of transfer blocks after base. */
 int dfu_mem_window_open(struct dfu_dev *dev, uint32_t base);
-int dfu_mem_window_read(struct dfu_dev *dev, uint32_t base, uint32_t address, uint8_t *buf,
-			size_t len, struct dfu_mem_progress *pr);
+int dfu_mem_window_read(struct dfu_dev *dev, const char *verb, uint32_t base,
+			uint32_t address, uint8_t *buf, size_t len, struct dfu_mem_progress *pr);
 int dfu_mem_window_close(struct dfu_dev *dev);
 
 /* obio.c: reads len option bytes at address through the "Option Bytes"
