@@ -41,6 +41,10 @@ frame, whole frames; so T(0) = T(5) = T(6) = 1 ms, T(2048) = 5 ms, T(1024) =
           sectors that differ (the three changed ones; the image covers them,
           so nothing to keep).
   tune    as full, for the two-sector image at the tune address.
+- A tool may also skip the read to decide and rewrite the whole image as in
+  full; the limit of reflash and small is the cheaper of the two (rewriting
+  wins only where the changes need a mass erase anyway: the 1 MB dual-bank
+  F767's small changes, one of which lies in bank 2).
 - Where the ROM cannot erase a needed sector by itself, the job is a mass
   erase: everything outside the image is read (kept; what the decide read
   already read is not read again), one mass erase, the whole flash written
@@ -251,10 +255,26 @@ def job(profile_key, scenario):
 
 
 def limit(chips, profile_key, scenario):
-    """(total seconds, {part: seconds}, notes) of a scenario on a profile."""
+    """(total seconds, {part: seconds}, notes, counts) of a scenario on a
+    profile: the cheaper of reading to decide and rewriting without reading
+    (which a correct tool may do too, and which wins where the changes need a
+    mass erase anyway)."""
+    decided = strategy(chips, profile_key, scenario, True)
+    if scenario not in ("reflash", "small"):
+        return decided
+    blind = strategy(chips, profile_key, scenario, False)
+    if blind[0] < decided[0]:
+        blind[2].append("cheaper without the read to decide: rewrites the whole image")
+        return blind
+    return decided
+
+
+def strategy(chips, profile_key, scenario, use_decide):
     key, chip_name, dual, _, _ = next(p for p in PROFILES if p[0] == profile_key)
     c = chips[chip_name]
     addr, length, decide, changed = job(profile_key, scenario)
+    if not use_decide:
+        decide, changed = False, None
     image = [(addr, addr + length)]
     smap = sector_map(c, dual)
     touched = changed if changed is not None else image

@@ -262,12 +262,19 @@ def report(rows, limits, cmdline, out):
     # Goals
     w("Goals (dfuflash, default options):")
     w("")
-    w("| goal | profile | measured | goal | result |")
-    w("|---|---|---|---|---|")
+    w("| goal | profile | measured | goal | result | a tool at the limit |")
+    w("|---|---|---|---|---|---|")
 
-    def goal(name, key, measured, limit_v, unit, lower_is_better=True):
+    def goal(name, key, measured, limit_v, unit, lower_is_better=True, best=None):
+        if best is None:
+            bests = "-"
+        else:
+            reach = best <= limit_v if lower_is_better else best >= limit_v
+            bests = "%s%s (%s)" % (fmt(best), unit, "reachable" if reach else
+                                   "the goal is out of reach")
         if measured is None:
-            w("| %s | %s | - | %s%s | not measured |" % (name, key, fmt(limit_v), unit))
+            w("| %s | %s | - | %s%s | not measured | %s |" % (name, key, fmt(limit_v), unit,
+                                                             bests))
             return
         ok = measured <= limit_v if lower_is_better else measured >= limit_v
         if ok:
@@ -277,22 +284,25 @@ def report(rows, limits, cmdline, out):
                                                        measured / limit_v)
         else:
             res = "miss: %.2fx short" % (limit_v / measured)
-        w("| %s | %s | %s%s | %s %s%s | %s |" % (name, key, fmt(measured), unit,
-                                                "<=" if lower_is_better else ">=",
-                                                fmt(limit_v), unit, res))
+        w("| %s | %s | %s%s | %s %s%s | %s | %s |" % (name, key, fmt(measured), unit,
+                                                     "<=" if lower_is_better else ">=",
+                                                     fmt(limit_v), unit, res, bests))
 
     for key, *_ in BL.PROFILES:
         f = T(key, "full", "dfuflash")
-        goal("full flash / limit", key, f / L(key, "full") if f else None, 1.15, "x")
+        goal("full flash / limit", key, f / L(key, "full") if f else None, 1.15, "x",
+             best=1.0)
     f, d = T("f407", "full", "dfuflash"), T("f407", "full", "dfu-util")
     goal("full flash: dfu-util / dfuflash", "f407", d / f if f and d else None, 4.0, "x",
-         lower_is_better=False)
+         lower_is_better=False, best=d / L("f407", "full") if d else None)
     for key, *_ in BL.PROFILES:
         f, r = T(key, "full", "dfuflash"), T(key, "reflash", "dfuflash")
-        goal("re-flash / own full flash", key, r / f if f and r else None, 0.2, "x")
+        goal("re-flash / own full flash", key, r / f if f and r else None, 0.2, "x",
+             best=L(key, "reflash") / L(key, "full"))
     for key, *_ in BL.PROFILES:
         f, r = T(key, "full", "dfuflash"), T(key, "small", "dfuflash")
-        goal("3 small changes / own full flash", key, r / f if f and r else None, 0.35, "x")
+        goal("3 small changes / own full flash", key, r / f if f and r else None, 0.35, "x",
+             best=L(key, "small") / L(key, "full"))
     for key, *_ in BL.PROFILES:
         worst = None
         for s in BL.SCENARIOS:
