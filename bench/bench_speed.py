@@ -280,11 +280,11 @@ def report(rows, limits, cmdline, out):
         if ok:
             res = "pass"
         elif lower_is_better:
-            res = "miss: %.0f%% over (%.2fx too slow)" % ((measured / limit_v - 1) * 100,
-                                                       measured / limit_v)
+            res = "miss: %.1f%% over (%.3fx too slow)" % ((measured / limit_v - 1) * 100,
+                                                        measured / limit_v)
         else:
             res = "miss: %.2fx short" % (limit_v / measured)
-        w("| %s | %s | %s%s | %s %s%s | %s | %s |" % (name, key, fmt(measured), unit,
+        w("| %s | %s | %s%s | %s %s%s | %s | %s |" % (name, key, fmt(measured, "%.3f"), unit,
                                                      "<=" if lower_is_better else ">=",
                                                      fmt(limit_v), unit, res, bests))
 

@@ -16,6 +16,8 @@ t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
 
 # One whitespace-separated file per scenario: profile, limit, tools...
+tr -d '\r' <"$in" >"$t/in.csv"
+in=$t/in.csv
 head -1 "$in" | tr ',' '\n' | tail -n +3 >"$t/cols"
 ncols=$(wc -l <"$t/cols")
 for s in full reflash small tune; do
@@ -38,7 +40,8 @@ done
 	echo "set ylabel 'seconds'"
 	echo "set yrange [0:*]"
 	echo "set xtics rotate by -20 font 'sans,9'"
-	echo "set key top left font 'sans,9'"
+	echo "set key top center horizontal font 'sans,9'"
+	echo "set offsets 0, 0, graph 0.08, 0"
 	echo "set multiplot layout 2,2 title \"$title\""
 	for s in full reflash small tune; do
 		case $s in
