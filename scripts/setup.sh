@@ -10,7 +10,7 @@ packages=(
   umockdev libumockdev-dev libumockdev0 gir1.2-umockdev-1.0 libglib2.0-dev
   dfu-util usbutils srecord binutils     # peers, and makers of test files
   python3-intelhex                       # dfuse-pack -i (HEX input) in the format tests
-  python3 jq time hyperfine              # test, demo and benchmark helpers
+  python3 jq time hyperfine gnuplot-nox  # test, demo and benchmark helpers (gnuplot: bench/plot_speed.sh)
   dpkg-dev man-db                        # cpack's Debian packages (dpkg-shlibdeps), man -w
 )
 

@@ -447,10 +447,28 @@ static void json_map(struct sb *sb, const struct dfusim_map *map)
 	sb_printf(sb, "]");
 }
 
-/* Every timing number of a profile, with its source, as a JSON object. */
-static void json_timing(struct sb *sb, const struct dfusim_timing *t)
+/* Every timing number of a profile, with its source, as a JSON object.
+ * After the profile's numbers come what the model derives from them, for
+ * hosts that compute time from this listing (bench/bench_limit.py):
+ *  - usb: the full-speed transfer model of sim_transfer_us() (ops.c): a
+ *    control transfer is ceil(len / packet_bytes) data packets plus
+ *    extra_packets (setup, status), packets_per_frame of them to a frame
+ *    of frame_us, in whole frames; transfer_us lists what sim_transfer_us()
+ *    itself gives for the lengths a host sends most (a check on the
+ *    formula);
+ *  - mass_erase_poll_reported_ms: the bwPollTimeout a mass erase reports
+ *    with the profile's default quirks (op_mass_erase(): the F4 ROM's
+ *    100 ms lie, else the true duration);
+ *  - stuck_busy_from_offset: with h7-stuck-busy on by default, erasing a
+ *    sector from this flash offset on leaves GETSTATUS busy until two
+ *    CLRSTATUS (op_erase() in ops.c, core.c). */
+static void json_timing(struct sb *sb, const struct dfusim_chip *c)
 {
+	const struct dfusim_timing *t = &c->t;
+	static const size_t lens[] = { 0, 5, 6, 32, 1024, 2048 };
+	struct dfusim probe;
 	size_t i;
+	bool first = true;
 
 	sb_printf(sb, "{\"erase_us\":[");
 	for (i = 0; i < DFUSIM_ARRAY_SIZE(t->erase) && t->erase[i].size; i++)
@@ -470,6 +488,22 @@ static void json_timing(struct sb *sb, const struct dfusim_timing *t)
 		  (unsigned)t->poll_leave_ms, (unsigned)t->poll_unprotect_ms,
 		  (unsigned)t->poll_option_ms);
 	json_str(sb, t->source);
+	memset(&probe, 0, sizeof(probe));
+	probe.chip = c;
+	sb_printf(sb, ",\"usb\":{\"packet_bytes\":64,\"extra_packets\":2,\"frame_us\":1000,"
+		  "\"packets_per_frame\":%u,\"transfer_us\":{", (unsigned)t->usb_packets_per_frame);
+	for (i = 0; i < DFUSIM_ARRAY_SIZE(lens); i++) {
+		if (lens[i] > c->transfer_size)
+			continue;
+		sb_printf(sb, "%s\"%zu\":%llu", first ? "" : ",", lens[i],
+			  (unsigned long long)sim_transfer_us(&probe, lens[i]));
+		first = false;
+	}
+	sb_printf(sb, "}},\"mass_erase_poll_reported_ms\":%u",
+		  c->default_quirks & DFUSIM_QUIRK_BIT(DFUSIM_Q_F405_MASSERASE_TIMEOUT) ?
+		  (unsigned)t->poll_mass_erase_ms : (unsigned)((t->mass_erase_us + 999) / 1000));
+	if (c->default_quirks & DFUSIM_QUIRK_BIT(DFUSIM_Q_H7_STUCK_BUSY))
+		sb_printf(sb, ",\"stuck_busy_from_offset\":%u", 1024u * 1024u);
 	sb_printf(sb, "}");
 }
 
@@ -519,7 +553,7 @@ char *dfusim_chips_json(void)
 			json_str(&sb, c->flash_name_dual);
 		}
 		sb_printf(&sb, ",\"timing\":");
-		json_timing(&sb, &c->t);
+		json_timing(&sb, c);
 		sb_printf(&sb, ",\"quirks\":");
 		sim_quirks_json(&sb, c->default_quirks);
 		sb_printf(&sb, ",\"notes\":");
