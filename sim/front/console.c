@@ -129,8 +129,8 @@ int front_console_add(struct front_dev *dev, const struct dfusim_identity *id)
 	} else {
 		fprintf(stderr, "dfusim: no pty behind /dev/%s\n", dev->tty_name);
 	}
-	umockdev_testbed_uevent(host->testbed, dev->intf_syspath, "add");
-	umockdev_testbed_uevent(host->testbed, dev->tty_syspath, "add");
+	front_send_uevent(host, dev->intf_syspath, "add");
+	front_send_uevent(host, dev->tty_syspath, "add");
 	ret = 0;
 	goto out;
 fail:
@@ -153,12 +153,12 @@ void front_console_remove(struct front_dev *dev)
 	}
 	dev->tty_fd = -1;
 	if (dev->tty_syspath) {
-		umockdev_testbed_uevent(host->testbed, dev->tty_syspath, "remove");
+		front_send_uevent(host, dev->tty_syspath, "remove");
 		umockdev_testbed_remove_device(host->testbed, dev->tty_syspath);
 		g_clear_pointer(&dev->tty_syspath, g_free);
 	}
 	if (dev->intf_syspath) {
-		umockdev_testbed_uevent(host->testbed, dev->intf_syspath, "remove");
+		front_send_uevent(host, dev->intf_syspath, "remove");
 		umockdev_testbed_remove_device(host->testbed, dev->intf_syspath);
 		g_clear_pointer(&dev->intf_syspath, g_free);
 	}

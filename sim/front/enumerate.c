@@ -20,7 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <glob.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
 /* A bus event waiting for its time. */
 struct front_event {
@@ -201,7 +204,7 @@ int front_dev_add(struct front_dev *dev)
 	make_node(host, dev);
 	g_free(dev->syspath);
 	dev->syspath = g_strconcat("/sys/devices/", dev->port, NULL);
-	umockdev_testbed_uevent(host->testbed, dev->syspath, "add");
+	front_send_uevent(host, dev->syspath, "add");
 	if (front_console_wanted(desc, desc_len))
 		front_console_add(dev, &id);
 	ret = 0;
@@ -215,6 +218,46 @@ out:
 	g_clear_error(&err);
 	g_free(text);
 	return ret;
+}
+
+/*
+ * umockdev's uevent sender sends every uevent to each event socket a
+ * program under the preload bound in the testbed (ROOT/eventN), and aborts
+ * dfusim when one refuses: the program that bound it has exited (dfu-util
+ * right after its leave request, while the chip resets). Such a socket has
+ * nobody behind it any more: unlinked here before each uevent, so a
+ * program that is done cannot take the simulator down with it.
+ */
+void front_send_uevent(struct front_host *host, const char *syspath, const char *action)
+{
+	char *root = umockdev_testbed_get_root_dir(host->testbed);
+	char *pattern = g_strdup_printf("%s/event[0-9]*", root);
+	glob_t g;
+	size_t i;
+
+	if (glob(pattern, 0, NULL, &g) == 0) {
+		for (i = 0; i < g.gl_pathc; i++) {
+			struct sockaddr_un sa;
+			int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+			if (fd < 0 || strlen(g.gl_pathv[i]) >= sizeof(sa.sun_path)) {
+				if (fd >= 0)
+					close(fd);
+				continue;
+			}
+			memset(&sa, 0, sizeof(sa));
+			sa.sun_family = AF_UNIX;
+			memcpy(sa.sun_path, g.gl_pathv[i], strlen(g.gl_pathv[i]) + 1);
+			if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 &&
+			    errno == ECONNREFUSED)
+				unlink(g.gl_pathv[i]);
+			close(fd);
+		}
+		globfree(&g);
+	}
+	g_free(pattern);
+	g_free(root);
+	umockdev_testbed_uevent(host->testbed, syspath, action);
 }
 
 /*
@@ -237,7 +280,7 @@ void front_dev_remove(struct front_dev *dev)
 		return;
 
 	front_console_remove(dev);
-	umockdev_testbed_uevent(host->testbed, syspath, "remove");
+	front_send_uevent(host, syspath, "remove");
 	umockdev_testbed_remove_device(host->testbed, syspath);
 	/* The old handler stays attached: a program may still have the node
 	 * open and be inside an ioctl (waiting for the chip to come back),

@@ -123,6 +123,9 @@ void front_console_remove(struct front_dev *dev);
 /* enumerate.c */
 int front_dev_add(struct front_dev *dev);
 void front_dev_remove(struct front_dev *dev);
+/* Sends a uevent for syspath, first unlinking the event sockets of
+ * programs that have exited (umockdev aborts on them). enumerate.c */
+void front_send_uevent(struct front_host *host, const char *syspath, const char *action);
 void front_schedule_event(struct front_dev *dev, enum dfusim_bus_event ev,
 			  uint64_t event_at_us, uint64_t back_at_us);
 
