@@ -52,7 +52,6 @@ bool dfu_run_touches(const struct dfu_plan_entry *e)
 {
 	return e && e->action != DFU_ACTION_NONE;
 }
-#define touches dfu_run_touches
 
 /* See run.h. */
 void dfu_run_overlay(struct dfu_job *job, const struct dfu_image *img, uint64_t lo_limit,
@@ -98,7 +97,7 @@ static int build_groups(struct dfu_dev *dev, const struct dfu_plan *plan,
 		const struct dfu_plan_entry *e = dfu_plan_entry(plan, i);
 		struct dfu_group *g = job->ngroups ? &job->groups[job->ngroups - 1] : NULL;
 
-		if (!touches(e))
+		if (!dfu_run_touches(e))
 			continue;
 		if (e->sector.size > MAX_SECTOR_SIZE)
 			return dfu_fail(dev->ctx, DFU_ERR_UNSUPPORTED,
@@ -194,7 +193,7 @@ static bool all_erasable(const struct dfu_plan *plan, const struct dfu_layout *r
 	for (i = 0; i < n; i++) {
 		const struct dfu_plan_entry *e = dfu_plan_entry(plan, i);
 
-		if (touches(e) && (e->sector.flags & DFU_SECTOR_ERASABLE) &&
+		if (dfu_run_touches(e) && (e->sector.flags & DFU_SECTOR_ERASABLE) &&
 		    !erase_address(rom, &e->sector, &a))
 			return false;
 	}
@@ -554,7 +553,7 @@ static int check_protection(struct dfu_dev *dev, const struct dfu_plan *plan)
 	for (i = 0; i < n; i++) {
 		const struct dfu_plan_entry *e = dfu_plan_entry(plan, i);
 
-		if (!touches(e) && !dfu_plan_mass_erase(plan))
+		if (!dfu_run_touches(e) && !dfu_plan_mass_erase(plan))
 			continue;
 		err = dfu_chip_check_wrp(dev->ctx, &dev->probe.ob, dev->probe.dual_bank, &e->sector);
 		if (err)
