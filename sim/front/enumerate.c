@@ -24,6 +24,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 
 /* A bus event waiting for its time. */
 struct front_event {
@@ -257,7 +258,23 @@ void front_send_uevent(struct front_host *host, const char *syspath, const char 
 	}
 	g_free(pattern);
 	g_free(root);
-	umockdev_testbed_uevent(host->testbed, syspath, action);
+	/* A program may still close its socket between the check above and
+	 * the send (libusb opens and closes one per context, and a program
+	 * waiting for a chip to come back makes many): the send runs in a
+	 * child, so umockdev's abort on it ends the child, not dfusim. The
+	 * uevent is lost only for the program that was going away. */
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		umockdev_testbed_uevent(host->testbed, syspath, action);
+		_exit(0);
+	}
+	if (pid < 0) {
+		umockdev_testbed_uevent(host->testbed, syspath, action);
+		return;
+	}
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
 }
 
 /*
