@@ -125,4 +125,59 @@ enum dfuse_command {
 /* Where the ROM's address pointer is when nobody set it (AN3156 6.2). */
 #define DFUSE_DEFAULT_ADDRESS 0x08000000u
 
+/* ------------------------------------------------------------------------ */
+/* The ECU's USB serial port: FOME's TunerStudio console and OpenBLT's XCP   */
+/* ------------------------------------------------------------------------ */
+
+/* The running FOME (or rusEFI) ECU and its OpenBLT: CDC-ACM, the same ids. */
+#define FOME_USB_VID 0x0483
+#define FOME_USB_PID 0x5740
+
+/* TunerStudio framing (fome-fw console/binary): u16 big-endian payload
+ * length, payload, CRC-32 (zlib) of the payload big-endian. A reply's
+ * payload starts with a status byte. */
+#define TS_RESPONSE_OK 0x00
+#define TS_RESPONSE_UNRECOGNIZED_COMMAND 0x83
+#define TS_HELLO_COMMAND 'S'         /* -> status, signature, NUL */
+#define TS_QUERY_COMMAND 'Q'         /* the same */
+#define TS_QUERY_BOOTLOADER 'L'      /* -> status, 1 = OpenBLT present */
+#define TS_QUERY_BOOTLOADER_NONE 0
+#define TS_QUERY_BOOTLOADER_OPENBLT 1
+#define TS_EXECUTE 'E'               /* + a console command, "reboot_dfu" */
+#define TS_IO_TEST_COMMAND 'Z'       /* + u16 BE subsystem, u16 BE index */
+#define TS_SUBSYSTEM_REBOOT_DFU 0xBA
+#define TS_SUBSYSTEM_REBOOT_OPENBLT 0xBC
+/* fome-fw: "rusEFI (FOME) <branch>.<yyyy.MM.dd>.<board>.<hash>" */
+#define FOME_SIGNATURE_PREFIX "rusEFI (FOME) "
+
+/* OpenBLT's XCP 1.0 on the serial port (openblt Target/Source/xcp.h):
+ * every packet [len][len bytes], no checksum. */
+#define XCP_PID_RES 0xFF
+#define XCP_PID_ERR 0xFE
+#define XCP_CMD_CONNECT 0xFF
+#define XCP_CMD_DISCONNECT 0xFE
+#define XCP_CMD_GET_STATUS 0xFD
+#define XCP_CMD_SYNCH 0xFC
+#define XCP_CMD_GET_ID 0xFA
+#define XCP_CMD_SET_MTA 0xF6
+#define XCP_CMD_UPLOAD 0xF5
+#define XCP_CMD_SHORT_UPLOAD 0xF4
+#define XCP_CMD_BUILD_CHECKSUM 0xF3
+#define XCP_CMD_PROGRAM_START 0xD2
+#define XCP_CMD_PROGRAM_CLEAR 0xD1
+#define XCP_CMD_PROGRAM 0xD0
+#define XCP_CMD_PROGRAM_RESET 0xCF
+#define XCP_CMD_PROGRAM_MAX 0xC9
+#define XCP_ERR_CMD_SYNCH 0x00
+#define XCP_ERR_CMD_BUSY 0x10
+#define XCP_ERR_CMD_UNKNOWN 0x20
+#define XCP_ERR_OUT_OF_RANGE 0x22
+#define XCP_ERR_ACCESS_LOCKED 0x25
+#define XCP_ERR_PAGE_NOT_VALID 0x26
+#define XCP_ERR_SEQUENCE 0x29
+#define XCP_ERR_GENERIC 0x31
+/* OpenBLT's BOOT_COM_RS232_TX/RX_MAX_DATA on FOME boards. */
+#define XCP_MAX_CTO 240
+#define XCP_MAX_DTO 240
+
 #endif /* DFU_WIRE_H */
