@@ -816,6 +816,19 @@ void dfu_fome_bundle_free(struct dfu_fome_bundle *b);
  * when board is too small. */
 int dfu_fome_signature_board(const char *signature, char *board, size_t cap);
 
+/* A USB serial port (a tty whose sysfs device is a USB interface). */
+struct dfu_serial_port {
+	char path[64];         /* /dev/ttyACM0 */
+	uint16_t id_vendor, id_product;
+	char serial[64], manufacturer[64], product[128];
+	int interface;         /* bInterfaceNumber, -1 unknown */
+};
+
+/* The USB serial ports, in name order; *out (count entries) is the
+ * caller's: free(). None is not an error. A running FOME ECU and its
+ * OpenBLT are FOME_USB_VID:FOME_USB_PID with the chip's UID as serial. */
+int dfu_serial_list(struct dfu_ctx *ctx, struct dfu_serial_port **out, size_t *count);
+
 #if defined(__GNUC__)
 #pragma GCC visibility pop
 #endif
