@@ -3,10 +3,12 @@
  * requests an update needs: the signature (which board, which build),
  * whether OpenBLT is on the chip, and the reboot into a bootloader.
  *
- * Framing (fome-fw firmware/console/binary/tunerstudio_io.cpp
- * sendFrame/readFrame): u16 big-endian payload length, payload, CRC-32
+ * Framing (fome-fw firmware/console/binary/tunerstudio.cpp
+ * tsProcessOne and handleCrcCommand, tunerstudio_io.cpp
+ * writeCrcPacketLocked): u16 big-endian payload length, payload, CRC-32
  * (zlib) of the payload, big-endian. Replies are framed alike and their
- * payload starts with a status byte (TS_RESPONSE_OK).
+ * payload starts with a status byte (TS_RESPONSE_OK, or an error code
+ * alone from sendErrorCode: 0x83 unrecognized command, 0x80 underrun).
  */
 #include "protocol.h"
 

@@ -590,7 +590,29 @@ static void xcp_connect_fails(void **state)
 	close_fixture(&f);
 }
 
-int main(void)
+/* `test_serial_protocols --list-ports` prints dfu_serial_list() one port
+ * a line, for the end-to-end test that runs it on dfusim's bus
+ * (tests/e2e/test_serial_list.sh). */
+static int list_ports_main(void)
+{
+	struct dfu_serial_port *list = NULL;
+	struct dfu_ctx *ctx = NULL;
+	size_t count = 0, i;
+
+	if (dfu_ctx_new(&ctx) || dfu_serial_list(ctx, &list, &count)) {
+		fprintf(stderr, "dfu_serial_list: %s\n", ctx ? dfu_detail(ctx) : "no memory");
+		return 1;
+	}
+	for (i = 0; i < count; i++)
+		printf("%s %04x:%04x if=%d serial=%s manufacturer=%s product=%s\n", list[i].path,
+		       list[i].id_vendor, list[i].id_product, list[i].interface, list[i].serial,
+		       list[i].manufacturer, list[i].product);
+	free(list);
+	dfu_ctx_free(ctx);
+	return 0;
+}
+
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(open_errors),
@@ -604,6 +626,9 @@ int main(void)
 		cmocka_unit_test(xcp_errors),
 		cmocka_unit_test(xcp_connect_fails),
 	};
+
+	if (argc == 2 && !strcmp(argv[1], "--list-ports"))
+		return list_ports_main();
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
