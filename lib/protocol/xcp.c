@@ -79,23 +79,16 @@ static void put_le32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)(v >> 24);
 }
 
-/* Sends cmd (len bytes) as [len][cmd] and reads one reply packet into res
- * (at most cap bytes; *res_len its length). An FE reply is DFU_ERR_DEVICE
- * naming the command, address and code; anything but FF or FE first is
- * DFU_ERR_PROTOCOL. */
-static int exchange(struct dfu_xcp *x, const uint8_t *cmd, size_t len, uint8_t *res,
-		    size_t cap, size_t *res_len, unsigned timeout_ms, uint32_t address)
+/* Reads one reply packet [n][n bytes] into res (at most cap bytes; *res_len
+ * its length). An FE reply is DFU_ERR_DEVICE naming the command (what),
+ * address and code; anything but FF or FE first is DFU_ERR_PROTOCOL. */
+static int receive(struct dfu_xcp *x, const char *what, uint8_t *res, size_t cap,
+		   size_t *res_len, unsigned timeout_ms)
 {
-	uint8_t pkt[1 + 256], n;
-	char what[80];
+	uint8_t n;
 	int err;
 
-	snprintf(what, sizeof(what), "XCP %s at 0x%08X", command_name(cmd[0]), (unsigned)address);
-	pkt[0] = (uint8_t)len;
-	memcpy(pkt + 1, cmd, len);
-	err = dfu_serial_write(x->port, pkt, len + 1, timeout_ms);
-	if (!err)
-		err = dfu_serial_read(x->port, &n, 1, timeout_ms);
+	err = dfu_serial_read(x->port, &n, 1, timeout_ms);
 	if (!err && (n == 0 || n > cap)) {
 		dfu_serial_drain(x->port, 20, 200);
 		return dfu_fail(x->ctx, DFU_ERR_PROTOCOL,
@@ -116,6 +109,28 @@ static int exchange(struct dfu_xcp *x, const uint8_t *cmd, size_t len, uint8_t *
 				"error (FE)", what, res[0]);
 	*res_len = n;
 	return DFU_OK;
+}
+
+static void describe(char *what, size_t cap, uint8_t cmd, uint32_t address)
+{
+	snprintf(what, cap, "XCP %s at 0x%08X", command_name(cmd), (unsigned)address);
+}
+
+/* Sends cmd (len bytes) as [len][cmd] and receives its reply. */
+static int exchange(struct dfu_xcp *x, const uint8_t *cmd, size_t len, uint8_t *res,
+		    size_t cap, size_t *res_len, unsigned timeout_ms, uint32_t address)
+{
+	uint8_t pkt[1 + 256];
+	char what[80];
+	int err;
+
+	describe(what, sizeof(what), cmd[0], address);
+	pkt[0] = (uint8_t)len;
+	memcpy(pkt + 1, cmd, len);
+	err = dfu_serial_write(x->port, pkt, len + 1, timeout_ms);
+	if (err)
+		return dfu_fail_during(x->ctx, err, what);
+	return receive(x, what, res, cap, res_len, timeout_ms);
 }
 
 /* A reply of exactly want bytes. */
@@ -209,6 +224,15 @@ int dfu_xcp_get_status(struct dfu_xcp *x)
 
 	if (!err)
 		err = exchange(x, &cmd, 1, res, sizeof(res), &n, XCP_T1_MS, x->mta);
+	if (!err && n == 8) {
+		/* A CONNECT reply that came late (the target answered a retry
+		 * too): the reference host takes the next packet, within T6, as
+		 * the status (xcploader.c XcpLoaderSendCmdGetStatus). */
+		char what[80];
+
+		describe(what, sizeof(what), cmd, x->mta);
+		err = receive(x, what, res, sizeof(res), &n, XCP_T6_MS);
+	}
 	if (!err)
 		err = expect_len(x, cmd, n, 6);
 	if (!err && (res[2] & XCP_RES_PGM))

@@ -51,6 +51,10 @@ struct peer {
 	struct peer_step steps[16];
 	size_t count;
 	size_t done;                 /* steps the peer finished */
+	/* Plays OpenBLT (set: the library's packets are read one by one, and
+	 * a CONNECT the script does not expect gets this answer). */
+	const uint8_t *connect_reply;
+	size_t connect_reply_len;
 	char error[512];             /* what the library sent wrong */
 	pthread_t thread;
 };
@@ -89,7 +93,30 @@ static void *peer_main(void *arg)
 		struct peer_step *s = &p->steps[i];
 		uint8_t got[300];
 
-		if (s->expect_len && !peer_read(p->master, got, s->expect_len, 3000)) {
+		if (p->connect_reply) {
+			/* packet by packet, as OpenBLT reads them: [len][len bytes] */
+			for (;;) {
+				if (!peer_read(p->master, got, 1, 3000) ||
+				    !peer_read(p->master, got + 1, got[0], 3000)) {
+					snprintf(p->error, sizeof(p->error), "step %zu: no packet", i);
+					return NULL;
+				}
+				if (memcmp(got, "\x02\xFF\x00", 3) ||
+				    !memcmp(s->expect, "\x02\xFF\x00", 3))
+					break;
+				/* a CONNECT the script did not expect (the library
+				 * tried again because this thread was slow to answer
+				 * the first): a connected OpenBLT answers it */
+				if (write(p->master, p->connect_reply, p->connect_reply_len) !=
+				    (ssize_t)p->connect_reply_len)
+					break;
+			}
+			if ((size_t)got[0] + 1 != s->expect_len) {
+				snprintf(p->error, sizeof(p->error), "step %zu: a packet of %u bytes",
+					 i, got[0]);
+				return NULL;
+			}
+		} else if (s->expect_len && !peer_read(p->master, got, s->expect_len, 3000)) {
 			snprintf(p->error, sizeof(p->error), "step %zu: fewer than %zu bytes came", i,
 				 s->expect_len);
 			return NULL;
@@ -434,6 +461,14 @@ static const uint8_t x_connect[] = { 0xFF, 0x00 };
 static const uint8_t x_connect_ok[] = { 0xFF, 0x10, 0x00, 0xF0, 0xF0, 0x00, 0x01, 0x01 };
 static const uint8_t x_ok[] = { 0xFF };
 
+static void xcp_peer(struct peer *p)
+{
+	static uint8_t reply[9];
+
+	p->connect_reply_len = xcp_pkt(reply, x_connect_ok, sizeof(x_connect_ok));
+	p->connect_reply = reply;
+}
+
 static void xcp_session(void **state)
 {
 	static const uint8_t status[] = { 0xFD }, status_ok[] = { 0xFF, 0, 0, 0, 0, 0 };
@@ -460,10 +495,21 @@ static void xcp_session(void **state)
 	memcpy(up_ok + 1, data, 16);
 
 	open_fixture(&f);
+	xcp_peer(f.peer);
 	/* OpenBLT still starting: the first CONNECT gets no answer */
 	XCP_STEP(f.peer, x_connect, x_ok, PEER_SILENT);
 	XCP_STEP(f.peer, x_connect, x_connect_ok, PEER_REPLY);
 	XCP_STEP(f.peer, status, status_ok, PEER_REPLY);
+	{
+		/* a late CONNECT reply before the status, as the reference
+		 * host expects one may come */
+		uint8_t q[4], r[32];
+		size_t nq = xcp_pkt(q, status, sizeof(status));
+		size_t nr = xcp_pkt(r, x_connect_ok, sizeof(x_connect_ok));
+
+		nr += xcp_pkt(r + nr, status_ok, sizeof(status_ok));
+		peer_step(f.peer, q, nq, r, nr, PEER_REPLY);
+	}
 	XCP_STEP(f.peer, start, start_ok, PEER_BYTEWISE);
 	XCP_STEP(f.peer, mta, x_ok, PEER_REPLY);
 	XCP_STEP(f.peer, clear, x_ok, PEER_REPLY);
@@ -480,6 +526,7 @@ static void xcp_session(void **state)
 	assert_true(x.connected);
 	assert_int_equal(x.max_cto, 240);
 	assert_int_equal(x.max_dto, 240);
+	assert_int_equal(dfu_xcp_get_status(&x), DFU_OK);
 	assert_int_equal(dfu_xcp_get_status(&x), DFU_OK);
 	assert_int_equal(dfu_xcp_program_start(&x), DFU_OK);
 	assert_int_equal(dfu_xcp_set_mta(&x, 0x08008000u), DFU_OK);
@@ -514,6 +561,7 @@ static void xcp_errors(void **state)
 
 	(void)state;
 	open_fixture(&f);
+	xcp_peer(f.peer);
 	XCP_STEP(f.peer, x_connect, x_connect_ok, PEER_REPLY);
 	XCP_STEP(f.peer, mta_low, x_ok, PEER_REPLY);
 	XCP_STEP(f.peer, clear, fe31, PEER_REPLY);     /* below the app base */
@@ -581,6 +629,7 @@ static void xcp_connect_fails(void **state)
 
 	/* the port goes away in the middle of a session */
 	open_fixture(&f);
+	xcp_peer(f.peer);
 	XCP_STEP(f.peer, x_connect, x_connect_ok, PEER_REPLY);
 	XCP_STEP(f.peer, status, x_ok, PEER_CLOSE);
 	peer_start(f.peer);
