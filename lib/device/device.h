@@ -50,6 +50,10 @@ struct dfu_dev {
 	uint32_t dfuse_address;     /* the address pointer as we last set it */
 	bool address_known;
 	struct dfu_probe probe;
+	/* The OpenBLT route (protocol/xcpdev.c): memory through XCP on the
+	 * ECU's serial port; user is its link. The memory functions of the
+	 * protocol layer hand such a device to xcpdev.c. */
+	bool route_xcp;
 };
 
 /* dev.c */

@@ -65,6 +65,10 @@ int dfu_mem_window_read(struct dfu_dev *dev, const char *verb, uint32_t base,
 			uint32_t address, uint8_t *buf, size_t len, struct dfu_mem_progress *pr);
 int dfu_mem_window_close(struct dfu_dev *dev);
 
+/* memory.c: ends a series of writes (OpenBLT finishes programming what it
+ * buffered); DFU devices need nothing. Before anything written is read. */
+int dfu_mem_end_writes(struct dfu_dev *dev);
+
 /* obio.c: reads len option bytes at address through the "Option Bytes"
  * alt that holds them; the alt selected before stays selected. */
 int dfu_ob_read_at(struct dfu_dev *dev, uint32_t address, uint8_t *buf, size_t len);
@@ -130,5 +134,22 @@ int dfu_xcp_upload(struct dfu_xcp *x, uint8_t *buf, uint8_t n);
 /* Starts the application (or resets the chip); a missing reply or the
  * port going away is success. */
 int dfu_xcp_program_reset(struct dfu_xcp *x);
+
+/* xcpdev.c: the OpenBLT route. Opens the ECU's serial port at port_path,
+ * connects to OpenBLT, identifies the chip from its registers and makes a
+ * device whose one alt is the main flash's TRUE map, with OpenBLT's own
+ * sectors (below the application base) read-only. The memory functions
+ * above hand such a device (dev->route_xcp) to these: */
+int dfu_xcp_dev_open(struct dfu_ctx *ctx, const char *port_path, struct dfu_dev **out);
+int dfu_xcp_dev_read(struct dfu_dev *dev, const char *verb, uint32_t address, uint8_t *buf,
+		     size_t len, struct dfu_mem_progress *pr);
+int dfu_xcp_dev_write(struct dfu_dev *dev, uint32_t address, const uint8_t *data, size_t len,
+		      struct dfu_mem_progress *pr);
+/* One PROGRAM_CLEAR of exactly the sector that starts at address. */
+int dfu_xcp_dev_erase(struct dfu_dev *dev, uint32_t address);
+/* PROGRAM with no data, once after writes. */
+int dfu_xcp_dev_end_writes(struct dfu_dev *dev);
+/* Ends programming and sends PROGRAM_RESET. */
+int dfu_xcp_dev_reset(struct dfu_dev *dev);
 
 #endif /* DFU_PROTOCOL_H */
