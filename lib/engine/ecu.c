@@ -24,6 +24,8 @@
 #define ECU_CONNECT_MS 300u
 /* How often the bus is looked at while waiting. */
 #define ECU_POLL_MS 100u
+/* How long a rebooting ECU may keep its port before it drops it. */
+#define ECU_REBOOT_GONE_MS 2000u
 
 /* See dfuflash.h. */
 const char *dfu_ecu_state_name(enum dfu_ecu_state state)
@@ -248,6 +250,16 @@ int dfu_ecu_send_reboot(struct dfu_ctx *ctx, const struct dfu_ecu *ecu, bool to_
 	if (err)
 		return err;
 	err = dfu_ts_reboot(s, to_openblt);
+	/* Keep the port open until the ECU drops it: bytes still queued in a
+	 * port closed right after the write can be lost (a pty flushes them;
+	 * a CDC-ACM port may not have sent them yet). */
+	if (!err) {
+		uint64_t until = dfu_ecu_now_ms() + ECU_REBOOT_GONE_MS;
+		uint8_t b;
+
+		while (dfu_ecu_now_ms() < until && dfu_serial_read(s, &b, 1, 50) != DFU_ERR_DISCONNECTED)
+			;
+	}
 	dfu_serial_close(s);
 	if (err)
 		return dfu_fail_during(ctx, err, to_openblt ? "asking the ECU to reboot into OpenBLT" :
