@@ -14,6 +14,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <zlib.h>
 
 /* The firmware's largest reply we ask for is the signature (under 100
@@ -23,6 +24,22 @@
 
 /* How long the reboot command may take to leave: it is 20 bytes. */
 #define TS_WRITE_TIMEOUT_MS 1000
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* What is left of a deadline, at least 1 ms so a read still looks once. */
+static unsigned left_ms(uint64_t deadline)
+{
+	uint64_t now = now_ms();
+
+	return now + 1 >= deadline ? 1u : (unsigned)(deadline - now);
+}
 
 static void put_be32(uint8_t *p, uint32_t v)
 {
@@ -63,6 +80,7 @@ int dfu_ts_request(struct dfu_serial *s, const uint8_t *payload, size_t len, uin
 {
 	struct dfu_ctx *ctx = dfu_serial_ctx(s);
 	uint8_t head[2], tail[4], body[TS_MAX_PAYLOAD];
+	uint64_t deadline = now_ms() + timeout_ms;  /* for the whole exchange */
 	uint32_t want, got;
 	size_t n;
 	int err;
@@ -70,7 +88,7 @@ int dfu_ts_request(struct dfu_serial *s, const uint8_t *payload, size_t len, uin
 	err = send_frame(s, payload, len, timeout_ms);
 	if (err)
 		return err;
-	err = dfu_serial_read(s, head, 2, timeout_ms);
+	err = dfu_serial_read(s, head, 2, left_ms(deadline));
 	if (err)
 		return err;
 	n = (size_t)head[0] << 8 | head[1];
@@ -82,9 +100,9 @@ int dfu_ts_request(struct dfu_serial *s, const uint8_t *payload, size_t len, uin
 				"TunerStudio reply. Is this port a FOME ECU (and not its "
 				"bootloader)?", dfu_serial_path(s), payload[0], n);
 	}
-	err = dfu_serial_read(s, body, n, timeout_ms);
+	err = dfu_serial_read(s, body, n, left_ms(deadline));
 	if (!err)
-		err = dfu_serial_read(s, tail, 4, timeout_ms);
+		err = dfu_serial_read(s, tail, 4, left_ms(deadline));
 	if (err)
 		return err;
 	want = (uint32_t)tail[0] << 24 | (uint32_t)tail[1] << 16 | (uint32_t)tail[2] << 8 | tail[3];
