@@ -13,6 +13,7 @@
  */
 #include "engine.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,6 +159,23 @@ static bool look_dfu(struct dfu_ctx *ctx, const struct dfu_ecu_want *want, struc
 	return found == 1;
 }
 
+/* The USB serial number of the port at path (a /dev/serial/by-id link
+ * included), or "" when it is not a USB port we can see. */
+static void usb_serial_of(struct dfu_ctx *ctx, const char *path, char *out, size_t cap)
+{
+	struct dfu_serial_port *ports = NULL;
+	char real[PATH_MAX];
+	size_t n = 0, i;
+
+	out[0] = '\0';
+	if (!realpath(path, real) || dfu_serial_list(ctx, &ports, &n))
+		return;
+	for (i = 0; i < n; i++)
+		if (!strcmp(ports[i].path, real))
+			snprintf(out, cap, "%s", ports[i].serial);
+	free(ports);
+}
+
 /* One look for an ECU that want accepts. */
 static int look_once(struct dfu_ctx *ctx, const struct dfu_ecu_want *want, struct dfu_ecu *out)
 {
@@ -169,6 +187,7 @@ static int look_once(struct dfu_ctx *ctx, const struct dfu_ecu_want *want, struc
 	if (want->port) {
 		memset(&e, 0, sizeof(e));
 		snprintf(e.port, sizeof(e.port), "%s", want->port);
+		usb_serial_of(ctx, want->port, e.serial, sizeof(e.serial));
 		err = probe_port(ctx, want->port, &e);
 		if (err == DFU_ERR_BUSY || err == DFU_ERR_ACCESS)
 			return err;
@@ -176,7 +195,10 @@ static int look_once(struct dfu_ctx *ctx, const struct dfu_ecu_want *want, struc
 			*out = e;
 			return DFU_OK;
 		}
-	} else if (!dfu_serial_list(ctx, &ports, &n)) {
+	}
+	/* A named port may come back under another name after a reset: then
+	 * the serial number finds it. */
+	if ((!want->port || want->serial) && !dfu_serial_list(ctx, &ports, &n)) {
 		for (i = 0; i < n; i++) {
 			const struct dfu_serial_port *p = &ports[i];
 
