@@ -13,11 +13,11 @@
  */
 #include "engine.h"
 
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* How long the firmware gets to answer 'S'; OpenBLT's quiet time. */
 #define ECU_SIGNATURE_MS 400u
@@ -164,14 +164,26 @@ static bool look_dfu(struct dfu_ctx *ctx, const struct dfu_ecu_want *want, struc
 static void usb_serial_of(struct dfu_ctx *ctx, const char *path, char *out, size_t cap)
 {
 	struct dfu_serial_port *ports = NULL;
-	char real[PATH_MAX];
+	char link[256], target[512];
+	const char *name = path;
 	size_t n = 0, i;
+	ssize_t len;
 
 	out[0] = '\0';
-	if (!realpath(path, real) || dfu_serial_list(ctx, &ports, &n))
+	/* /dev/serial/by-id/usb-FOME_...-if00 -> ../../ttyACM0. (Not
+	 * realpath(): umockdev's preload overruns its buffer.) */
+	len = readlink(path, link, sizeof(link) - 1);
+	if (len > 0) {
+		link[len] = '\0';
+		name = strrchr(link, '/') ? strrchr(link, '/') + 1 : link;
+	} else {
+		name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	}
+	snprintf(target, sizeof(target), "/dev/%s", name);
+	if (dfu_serial_list(ctx, &ports, &n))
 		return;
 	for (i = 0; i < n; i++)
-		if (!strcmp(ports[i].path, real))
+		if (!strcmp(ports[i].path, target))
 			snprintf(out, cap, "%s", ports[i].serial);
 	free(ports);
 }
