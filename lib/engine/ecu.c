@@ -172,7 +172,7 @@ static void usb_serial_of(struct dfu_ctx *ctx, const char *path, char *out, size
 	out[0] = '\0';
 	/* /dev/serial/by-id/usb-FOME_...-if00 -> ../../ttyACM0. (Not
 	 * realpath(): umockdev's preload overruns its buffer.) */
-	len = readlink(path, link, sizeof(link) - 1);
+	len = !strncmp(path, "/dev/serial/", 12) ? readlink(path, link, sizeof(link) - 1) : -1;
 	if (len > 0) {
 		link[len] = '\0';
 		name = strrchr(link, '/') ? strrchr(link, '/') + 1 : link;
