@@ -128,15 +128,28 @@ int dfu_ts_request(struct dfu_serial *s, const uint8_t *payload, size_t len, uin
 }
 
 /* See protocol.h. 'S' answers status, the signature and a NUL
- * (tunerstudio.cpp handleQueryCommand). */
+ * (tunerstudio.cpp handleQueryCommand, which ignores the bytes after the
+ * command).
+ *
+ * The request must also be harmless to OpenBLT, which may be what listens
+ * on the port (the same USB ids): FOME's OpenBLT never drops a packet it
+ * has the length byte of (its TimerGet() is always 0, so the 100 ms
+ * timeout in openblt_usb.cpp never fires), and a plain 'S' frame's CRC
+ * would start a packet that swallows the XCP CONNECT after it. So the
+ * frame is 'S' and four bytes chosen so that the CRC-32 is 0: OpenBLT
+ * reads 00 05 53 5E E5 B9 4D 00 00 00 00 as a zero length (ignored), one
+ * packet of five bytes (command 0x53, which it ignores before CONNECT and
+ * refuses with ERR_CMD_UNKNOWN after), and four zero lengths. */
+static const uint8_t signature_probe[] = { TS_HELLO_COMMAND, 0x5E, 0xE5, 0xB9, 0x4D };
+
 int dfu_ts_signature(struct dfu_serial *s, char *sig, size_t cap, unsigned timeout_ms)
 {
-	const uint8_t cmd = TS_HELLO_COMMAND;
 	uint8_t reply[TS_MAX_PAYLOAD];
 	size_t n = 0, len;
 	int err;
 
-	err = dfu_ts_request(s, &cmd, 1, reply, sizeof(reply), &n, timeout_ms);
+	err = dfu_ts_request(s, signature_probe, sizeof(signature_probe), reply, sizeof(reply), &n,
+			     timeout_ms);
 	if (err)
 		return err;
 	/* The text after the status, up to its NUL (or the frame's end). */

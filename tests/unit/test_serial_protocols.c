@@ -357,7 +357,10 @@ static void ts_signature_and_bootloader(void **state)
 	open_fixture(&f);
 	payload[0] = TS_RESPONSE_OK;
 	memcpy(payload + 1, signature, sizeof(signature));  /* with its NUL */
-	nreq = ts_frame(req, "S", 1);
+	/* 'S' with the four bytes that make its CRC 0 (ts.c: harmless to
+	 * OpenBLT), exactly */
+	nreq = ts_frame(req, "S\x5E\xE5\xB9\x4D", 5);
+	assert_memory_equal(req + 7, "\x00\x00\x00\x00", 4);
 	nrep = ts_frame(rep, payload, 1 + sizeof(signature));
 	peer_step(f.peer, req, nreq, rep, nrep, PEER_REPLY);
 	/* the same, a byte at a time (USB packets may split anywhere) */
@@ -391,7 +394,7 @@ static void ts_bad_replies(void **state)
 
 	(void)state;
 	open_fixture(&f);
-	nreq = ts_frame(req, "S", 1);
+	nreq = ts_frame(req, "S\x5E\xE5\xB9\x4D", 5);
 	/* a bad CRC */
 	nrep = ts_frame(rep, "\x00rusEFI", 7);
 	rep[nrep - 1] ^= 0x01;
