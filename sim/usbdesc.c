@@ -211,6 +211,8 @@ void dfusim_identity(const struct dfusim *sim, struct dfusim_identity *out)
 	const struct dfusim_chip *c = sim->chip;
 
 	memset(out, 0, sizeof(*out));
+	if (sim->mode == SIM_MODE_NONE)
+		return;  /* nothing that enumerates */
 	out->id_vendor = sim->app_mode ? APP_VID : c->id_vendor;
 	out->id_product = sim->app_mode ? APP_PID : c->id_product;
 	out->bcd_device = sim->app_mode ? APP_BCD : c->bcd_device;

@@ -7,7 +7,7 @@
  *   usbdevfs.c   the usbdevfs ioctls of one device node: URB queue, timing
  *   enumerate.c  putting devices on the bus and taking them off (sysfs,
  *                uevents, bus events the model asks for)
- *   console.c    the application's CDC-ACM serial console (reboot_dfu)
+ *   console.c    the CDC-ACM serial port of the application or OpenBLT
  *
  * Threads: umockdev calls the ioctl handlers on its worker thread; the main
  * thread runs the command and the bus events (testbed changes). Everything
@@ -45,6 +45,8 @@ struct front_opts {
 	unsigned devices;
 	bool verbose;
 	bool claimed;                /* another program holds the interface */
+	bool boot_flash;             /* --boot flash: BOOT0 low */
+	unsigned plug_in_after_ms;   /* --plug-in-after */
 	int node_mode;               /* mode of the /dev nodes, -1: default */
 	const char **option_bytes;   /* "NAME=VALUE" */
 	size_t n_option_bytes;
@@ -76,8 +78,11 @@ struct front_dev {
 	char *intf_syspath;          /* its USB interface and tty while on */
 	char *tty_syspath;           /*   the bus, else NULL */
 	int tty_fd;                  /* pty master (the testbed's), or -1 */
-	guint tty_timer;             /* reads tty_fd; 0 when off */
-	uint8_t tty_tail[17];        /* the last bytes the host wrote */
+	GThread *tty_thread;         /* moves bytes between tty_fd and the
+					model; NULL when off */
+	gint tty_stop;               /* tells it to end (atomic) */
+	uint8_t tty_out[4096];       /* answers the pty has not taken yet */
+	size_t tty_out_len;          /*   (the thread's own) */
 	char *state_path;            /* NULL: no state file */
 	char *optbytes_path;
 };

@@ -36,6 +36,8 @@ enum {
 	OPT_LOG,
 	OPT_CLAIMED,
 	OPT_NODE_MODE,
+	OPT_BOOT,
+	OPT_PLUG_IN_AFTER,
 };
 
 struct run_option {
@@ -54,6 +56,11 @@ static const struct run_option run_options[] = {
 	{ "quirk", OPT_QUIRK, "Q", "switch a quirk on" },
 	{ "no-quirk", OPT_NO_QUIRK, "Q", "switch a quirk off" },
 	{ "fault", OPT_FAULT, "F", "inject a fault, e.g. stall@getstatus:3 (grammar: sim/fault.c)" },
+	{ "boot", OPT_BOOT, "dfu|flash", "what the chip powers up into: dfu (default) = BOOT0\n"
+	  "held, the ROM bootloader; flash = what flash holds\n"
+	  "(OpenBLT, the FOME application, or nothing if blank)" },
+	{ "plug-in-after", OPT_PLUG_IN_AFTER, "MS", "nothing on the bus until MS milliseconds after\n"
+	  "the command started (the board plugged in later)" },
 	{ "serial", OPT_SERIAL, "SN", "serial number (device N>1: last two digits = N-1 in hex)" },
 	{ "devices", OPT_DEVICES, "N", "simulate N independent chips (1-32), /dev/bus/usb/001/002..." },
 	{ "stats", OPT_STATS, "FILE", "write the model's statistics (JSON) at exit" },
@@ -256,6 +263,20 @@ static int parse_run(int argc, char **argv, struct front_opts *opts)
 				return bad_usage("--node-mode wants an octal mode up to 0777, "
 						 "not '%s'", optarg);
 			opts->node_mode = (int)v;
+			break;
+		case OPT_BOOT:
+			if (!strcmp(optarg, "dfu"))
+				opts->boot_flash = false;
+			else if (!strcmp(optarg, "flash"))
+				opts->boot_flash = true;
+			else
+				return bad_usage("--boot wants dfu or flash, not '%s'", optarg);
+			break;
+		case OPT_PLUG_IN_AFTER:
+			if (!parse_ulong(optarg, &v) || v > 3600000)
+				return bad_usage("--plug-in-after wants milliseconds (0-3600000), "
+						 "not '%s'", optarg);
+			opts->plug_in_after_ms = (unsigned)v;
 			break;
 		case OPT_VERBOSE:
 			opts->verbose = true;
