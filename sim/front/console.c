@@ -18,6 +18,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <poll.h>
 #include <string.h>
 #include <unistd.h>
@@ -123,11 +124,24 @@ int front_console_add(struct front_dev *dev, const struct dfusim_identity *id)
 	GError *err = NULL;
 	GString *s = g_string_new(NULL);
 	char intf[48], tty[64], node[80];
+	unsigned node_minor;
 	int ret = -1;
 
-	g_snprintf(dev->tty_name, sizeof(dev->tty_name), "ttyACM%u", dev->index - 1);
+	/* Device k's first port is ttyACM<k-1>, as cdc_acm numbers the
+	 * boards of a tray. umockdev never lets a node name be made twice
+	 * in one testbed, so a port that comes back (a reboot into OpenBLT,
+	 * PROGRAM_RESET, the application again) gets the next unused number,
+	 * as a real host may give when the old node is still held open. */
+	g_mutex_lock(&host->lock);
+	if (!dev->tty_uses++)
+		g_snprintf(dev->tty_name, sizeof(dev->tty_name), "ttyACM%u", dev->index - 1);
+	else
+		g_snprintf(dev->tty_name, sizeof(dev->tty_name), "ttyACM%u",
+			   host->n_devs + host->ttys_reused++);
+	g_mutex_unlock(&host->lock);
 	g_snprintf(intf, sizeof(intf), "/devices/%s/%s:1.0", dev->port, dev->port);
 	g_snprintf(tty, sizeof(tty), "%s/tty/%s", intf, dev->tty_name);
+	node_minor = (unsigned)strtoul(dev->tty_name + 6, NULL, 10);
 
 	/* The interface the cdc_acm driver binds to, then its tty. */
 	g_string_append_printf(s, "P: %s\nE: SUBSYSTEM=usb\nE: DEVTYPE=usb_interface\n"
@@ -143,7 +157,7 @@ int front_console_add(struct front_dev *dev, const struct dfusim_identity *id)
 			       "E: ID_BUS=usb\nA: dev=166:%u\\n\n",
 			       tty, dev->tty_name, dev->tty_name, id->id_vendor,
 			       id->id_product, id->serial ? id->serial : "",
-			       dev->index - 1);
+			       node_minor);
 	if (!umockdev_testbed_add_from_string(host->testbed, s->str, &err)) {
 		g_snprintf(node, sizeof(node), "/sys%s", intf);
 		umockdev_testbed_remove_device(host->testbed, node);

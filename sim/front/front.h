@@ -74,7 +74,8 @@ struct front_dev {
 	unsigned pending_events;     /* bus events scheduled, not yet done */
 	GQueue urbs;                 /* struct front_urb, oldest first */
 	GPtrArray *attachments;      /* struct front_attach, one per gen */
-	char tty_name[16];           /* "ttyACM0": the application's console */
+	char tty_name[16];           /* "ttyACM0": the serial port now */
+	unsigned tty_uses;           /* ports it has had on the bus */
 	char *intf_syspath;          /* its USB interface and tty while on */
 	char *tty_syspath;           /*   the bus, else NULL */
 	int tty_fd;                  /* pty master (the testbed's), or -1 */
@@ -94,6 +95,7 @@ struct front_host {
 	struct front_dev *devs;
 	unsigned n_devs;
 	unsigned last_devnum;        /* the bus's address counter */
+	unsigned ttys_reused;        /* ttyACM numbers past n_devs given */
 	GPtrArray *stale_nodes;      /* paths of removed devices whose ioctl
 					handlers stay attached (see
 					front_dev_remove()); main thread */

@@ -328,19 +328,47 @@ static int cmd_chips(int argc, char **argv)
 }
 
 /*
+ * libdfusim-ttyshim.so (the modem-control ioctls on the simulated ttyACM
+ * ptys): beside dfusim in a build tree, else where it is installed; NULL
+ * if neither has it (the ports then answer those ioctls ENOTTY, as ptys
+ * do). Free with g_free().
+ */
+static char *find_ttyshim(void)
+{
+	char *exe = g_file_read_link("/proc/self/exe", NULL);
+	char *dir = exe ? g_path_get_dirname(exe) : NULL;
+	char *path = dir ? g_build_filename(dir, "libdfusim-ttyshim.so", NULL) : NULL;
+
+	g_free(exe);
+	g_free(dir);
+	if (path && access(path, R_OK) == 0)
+		return path;
+	g_free(path);
+#ifdef DFUSIM_TTYSHIM_INSTALLED
+	if (access(DFUSIM_TTYSHIM_INSTALLED, R_OK) == 0)
+		return g_strdup(DFUSIM_TTYSHIM_INSTALLED);
+#endif
+	return NULL;
+}
+
+/*
  * The uevents that tell libusb about devices must be made inside a process
  * running under the umockdev preload (TESTING.md), so `run` re-executes
- * itself with the library preloaded. Returns only if that failed.
+ * itself with the library preloaded, the tty shim ahead of it (its ioctl
+ * then sees the command's requests first). Returns only if that failed.
  */
 static int reexec_preloaded(char **argv)
 {
 	const char *old = getenv("LD_PRELOAD");
-	char *preload;
+	char *preload, *shim, *first;
 
 	if (old && strstr(old, "libumockdev-preload"))
 		return 0;
-	preload = old && *old ? g_strconcat(PRELOAD_LIB, ":", old, NULL)
-			      : g_strdup(PRELOAD_LIB);
+	shim = find_ttyshim();
+	first = shim ? g_strconcat(shim, ":", PRELOAD_LIB, NULL) : g_strdup(PRELOAD_LIB);
+	g_free(shim);
+	preload = old && *old ? g_strconcat(first, ":", old, NULL) : g_strdup(first);
+	g_free(first);
 	setenv("LD_PRELOAD", preload, 1);
 	g_free(preload);
 	execv("/proc/self/exe", argv);
