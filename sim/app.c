@@ -170,6 +170,8 @@ static void hello(struct dfusim *sim, uint64_t now, bool plain)
 	sim_app_signature(sim, sig, sizeof(sig));
 	n = strlen(sig) + 1;
 	if (plain)
+		sim_log(sim, "TS plain 'S'");
+	if (plain)
 		sim_serial_send(sim, answer_at(sim, now, n), (const uint8_t *)sig, n);
 	else
 		send_frame(sim, now, TS_RESPONSE_OK, sig, n);

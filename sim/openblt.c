@@ -47,6 +47,7 @@
 
 #define XCP_RES_PGM 0x10
 #define XCP_CMD_PROGRAM_PREPARE 0xCC
+#define XCP_CMD_USER 0xF1  /* BootCommander's info-table check */
 #define XCP_CS_ADD11 0x01
 #define XCP_STATION_ID "OpenBLT"
 /* Where GET_ID points the MTA: the string's place in OpenBLT's image is
@@ -444,6 +445,8 @@ static const char *cmd_name(uint8_t cmd)
 	case XCP_CMD_PROGRAM: return "PROGRAM";
 	case XCP_CMD_PROGRAM_RESET: return "PROGRAM_RESET";
 	case XCP_CMD_PROGRAM_MAX: return "PROGRAM_MAX";
+	case XCP_CMD_PROGRAM_PREPARE: return "PROGRAM_PREPARE";
+	case XCP_CMD_USER: return "USER";
 	default: return "?";
 	}
 }
