@@ -188,16 +188,22 @@ out:
 	return ret;
 }
 
-/* Takes the console off the bus, child first (no-op without one). */
-void front_console_remove(struct front_dev *dev)
+/* Stops the port's thread (no-op without one); main thread only. */
+void front_console_stop(struct front_dev *dev)
 {
-	struct front_host *host = dev->host;
-
 	if (dev->tty_thread) {
 		g_atomic_int_set(&dev->tty_stop, 1);
 		g_thread_join(dev->tty_thread);
 		dev->tty_thread = NULL;
 	}
+}
+
+/* Takes the console off the bus, child first (no-op without one). */
+void front_console_remove(struct front_dev *dev)
+{
+	struct front_host *host = dev->host;
+
+	front_console_stop(dev);
 	dev->tty_fd = -1;
 	if (dev->tty_syspath) {
 		front_send_uevent(host, dev->tty_syspath, "remove");

@@ -126,6 +126,7 @@ void front_urbs_clear(struct front_dev *dev);
 bool front_console_wanted(const uint8_t *desc, size_t len);
 int front_console_add(struct front_dev *dev, const struct dfusim_identity *id);
 void front_console_remove(struct front_dev *dev);
+void front_console_stop(struct front_dev *dev);
 
 /* enumerate.c */
 int front_dev_add(struct front_dev *dev);

@@ -377,6 +377,9 @@ int front_run(const struct front_opts *o)
 		status = 1;
 	g_mutex_unlock(&host.lock);
 out:
+	/* the ports' threads use the testbed's ptys: they end first */
+	for (i = 0; i < host.n_devs; i++)
+		front_console_stop(&host.devs[i]);
 	if (host.testbed)
 		g_object_unref(host.testbed);
 	if (host.stale_nodes)
