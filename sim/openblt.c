@@ -9,9 +9,11 @@
  * calibration or paging).
  *
  * Packets are [len][len bytes], no checksum. The reader drops a length
- * byte of 0 or over 240 and a packet not complete 100 ms after it began
- * (RS232_CTO_RX_PACKET_TIMEOUT_MS). Before CONNECT nothing but CONNECT
- * gets an answer. Replies [len][FF ...] or [len][FE code]:
+ * byte of 0 or over 240. Its 100 ms timeout for an unfinished packet
+ * (RS232_CTO_RX_PACKET_TIMEOUT_MS) never fires in FOME's build: its
+ * TimerGet() (openblt_chibios.cpp) always returns 0, so the bytes of the
+ * next packet complete an unfinished one, as here. Before CONNECT nothing
+ * but CONNECT gets an answer. Replies [len][FF ...] or [len][FE code]:
  *   CONNECT        FF 10 00 F0 F0 00 01 01 (PGM; Intel; CTO 240; DTO 240 LE;
  *                  protocol and transport layer 1)
  *   DISCONNECT     FF
@@ -53,7 +55,6 @@
 /* Where GET_ID points the MTA: the string's place in OpenBLT's image is
  * unknown, a RAM address stands for it [model]. */
 #define XCP_STATION_ID_ADDR 0x20000100u
-#define XCP_PACKET_WAIT_US 100000u  /* RS232_CTO_RX_PACKET_TIMEOUT_MS */
 /* OpenBLT's turnaround for a packet: no measurement [guess]. */
 #define XCP_ANSWER_US 200u
 /* FlashVerifyChecksum: a CRC over up to 1 MiB with the CRC unit [guess]. */
@@ -525,10 +526,6 @@ void sim_xcp_input(struct dfusim *sim, const uint8_t *data, size_t len, uint64_t
 	struct sim_xcp *x = &sim->xcp;
 	size_t want, take;
 
-	if (x->have && now_us - x->first_us > XCP_PACKET_WAIT_US) {
-		sim_log(sim, "XCP packet incomplete after 100 ms: dropped");
-		x->have = 0;
-	}
 	while (len && reply->event == DFUSIM_EV_NONE) {
 		if (!x->have) {
 			if (data[0] == 0 || data[0] > XCP_MAX_CTO) {
@@ -538,7 +535,6 @@ void sim_xcp_input(struct dfusim *sim, const uint8_t *data, size_t len, uint64_t
 			}
 			x->pkt[0] = data[0];
 			x->have = 1;
-			x->first_us = now_us;
 			data++;
 			len--;
 			continue;

@@ -293,7 +293,6 @@ struct sim_xcp {
 	uint32_t mta;
 	uint8_t pkt[256];           /* [len][bytes] being received */
 	size_t have;
-	uint64_t first_us;
 	uint32_t block_base;        /* H7: 0xFFFFFFFF when none */
 	uint8_t block[SIM_XCP_H7_BLOCK];
 };
