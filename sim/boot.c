@@ -326,6 +326,7 @@ void sim_cpu_read(const struct dfusim *sim, uint32_t addr, uint8_t *buf, size_t 
 		buf[i] = cpu_byte(sim, addr + (uint32_t)i, ids);
 }
 
+
 int dfusim_set_boot_from_flash(struct dfusim *sim, bool from_flash)
 {
 	if (!sim)
