@@ -303,7 +303,7 @@ static uint8_t cpu_byte(const struct dfusim *sim, uint32_t a, const struct chip_
 		return (uint8_t)(a == ids->flash_kib_addr ? kib : kib >> 8);
 	}
 	if (a >= ids->uid_addr && a < ids->uid_addr + 12) {
-		put32(w, c->uid[(a - ids->uid_addr) / 4]);
+		put32(w, sim->uid[(a - ids->uid_addr) / 4]);
 		return w[(a - ids->uid_addr) % 4];
 	}
 	if (c->ob_format == DFUSIM_OB_H7) {
@@ -326,6 +326,23 @@ void sim_cpu_read(const struct dfusim *sim, uint32_t addr, uint8_t *buf, size_t 
 		buf[i] = cpu_byte(sim, addr + (uint32_t)i, ids);
 }
 
+
+/* Another chip of the same part: its UID (the FOME serial, the UID
+ * registers OpenBLT shows). The ROM's serial stays dfusim_set_serial()'s. */
+int dfusim_set_uid(struct dfusim *sim, const uint32_t uid[3])
+{
+	if (!sim || !uid)
+		return -1;
+	memcpy(sim->uid, uid, sizeof(sim->uid));
+	sim_app_serial(sim->uid, sim->app_serial, sizeof(sim->app_serial));
+	return 0;
+}
+
+void dfusim_uid(const struct dfusim *sim, uint32_t uid[3])
+{
+	if (sim && uid)
+		memcpy(uid, sim->uid, sizeof(sim->uid));
+}
 
 int dfusim_set_boot_from_flash(struct dfusim *sim, bool from_flash)
 {

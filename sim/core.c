@@ -190,7 +190,8 @@ void dfusim_factory_reset(struct dfusim *sim)
 	memset(sim->otp, 0xFF, sizeof(sim->otp));
 	memset(sim->feature, 0xFF, sizeof(sim->feature));
 	sim_default_serial(chip, sim->serial, sizeof(sim->serial));
-	sim_app_serial(chip, sim->app_serial, sizeof(sim->app_serial));
+	memcpy(sim->uid, chip->uid, sizeof(sim->uid));
+	sim_app_serial(sim->uid, sim->app_serial, sizeof(sim->app_serial));
 	sim_quirks_defaults(sim);
 	sim_ob_defaults(sim);
 	/* 115200 8N1 */

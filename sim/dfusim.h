@@ -161,6 +161,10 @@ uint64_t dfusim_app_reboot_to_dfu(struct dfusim *sim, uint64_t now_us);
  * flash holds. Call dfusim_power_on() after the flash is loaded.
  */
 int dfusim_set_boot_from_flash(struct dfusim *sim, bool from_flash);
+/* The chip's 96-bit unique ID (default: the profile's). FOME's USB serial
+ * is made of it, and OpenBLT shows it at the UID registers. */
+int dfusim_set_uid(struct dfusim *sim, const uint32_t uid[3]);
+void dfusim_uid(const struct dfusim *sim, uint32_t uid[3]);
 void dfusim_power_on(struct dfusim *sim, uint64_t now_us);
 /* Whether anything is on the bus now (false: blank flash booted from
  * flash, or off the bus between a reset and its enumeration). */

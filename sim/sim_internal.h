@@ -302,7 +302,8 @@ struct dfusim {
 	char error[256];
 	double scale;
 	char serial[64];
-	char app_serial[32];
+	char app_serial[32];        /* FOME's: the UID in hex */
+	uint32_t uid[3];            /* this chip's UID (the profile's, or set) */
 	bool quirk[DFUSIM_Q_COUNT];
 
 	uint8_t *flash;
@@ -418,7 +419,7 @@ int sim_get_descriptor(const struct dfusim *sim, uint8_t type, uint8_t index,
 		       uint16_t langid, uint8_t *buf, size_t cap);
 size_t sim_functional_desc(const struct dfusim *sim, uint8_t *buf);
 void sim_default_serial(const struct dfusim_chip *chip, char *buf, size_t cap);
-void sim_app_serial(const struct dfusim_chip *chip, char *buf, size_t cap);
+void sim_app_serial(const uint32_t uid[3], char *buf, size_t cap);
 
 /* quirks.c */
 const char *sim_quirk_name(enum dfusim_quirk q);

@@ -49,10 +49,9 @@ void sim_default_serial(const struct dfusim_chip *chip, char *buf, size_t cap)
 }
 
 /* FOME's USB serial: the 12 UID bytes as 24 upper-case hex digits. */
-void sim_app_serial(const struct dfusim_chip *chip, char *buf, size_t cap)
+void sim_app_serial(const uint32_t uid[3], char *buf, size_t cap)
 {
-	snprintf(buf, cap, "%08X%08X%08X", (unsigned)chip->uid[0],
-		 (unsigned)chip->uid[1], (unsigned)chip->uid[2]);
+	snprintf(buf, cap, "%08X%08X%08X", (unsigned)uid[0], (unsigned)uid[1], (unsigned)uid[2]);
 }
 
 static void put16(uint8_t *p, uint16_t v)

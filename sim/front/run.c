@@ -163,6 +163,15 @@ static int devices_init(struct front_host *host, const struct front_opts *o)
 	for (i = 0; i < o->devices && !ret; i++) {
 		char *serial = base ? derive_serial(base, i) : NULL;
 
+		/* the chips of a tray are different chips: each its own UID,
+		 * so each FOME serial differs too (the last word + N-1) */
+		if (i) {
+			uint32_t uid[3];
+
+			dfusim_uid(host->devs[i].sim, uid);
+			uid[2] += i;
+			dfusim_set_uid(host->devs[i].sim, uid);
+		}
 		if (configure(&host->devs[i], o, serial))
 			ret = 2;
 		g_free(serial);

@@ -105,3 +105,12 @@ grep -qx "clear: no answer" "$T/out" || fail "unplug@xcp-clear:1: $(cat "$T/out"
 expect_exit 0 sim --boot flash --flash st --fault error@xcp-program:2 -- python3 xcp.py
 grep -qx "program 2: fe 31" "$T/out" || fail "error@xcp-program:2: $(cat "$T/out")"
 ok "unplug@xcp-clear, error@xcp-program"
+
+# a tray of two ECUs: each its own UID, so each its own FOME serial
+python3 -c '
+open("t1", "wb").write(b"\x00\x20\x00\x20OpenBLT" + bytes(0x8000 - 11))' && cp t1 t1.2
+expect_exit 0 sim --devices 2 --boot flash --flash t1 -- \
+	sh -c 'cat /sys/bus/usb/devices/1-1/serial /sys/bus/usb/devices/1-2/serial'
+s1=$(sed -n 1p "$T/out") s2=$(sed -n 2p "$T/out")
+[ "${#s1}" = 24 ] && [ "${#s2}" = 24 ] && [ "$s1" != "$s2" ] || fail "tray serials '$s1' '$s2'"
+ok "two ECUs, two FOME serials"
