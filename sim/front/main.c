@@ -329,21 +329,34 @@ static int cmd_chips(int argc, char **argv)
 
 /*
  * libdfusim-ttyshim.so (the modem-control ioctls on the simulated ttyACM
- * ptys): beside dfusim in a build tree, else where it is installed; NULL
- * if neither has it (the ports then answer those ioctls ENOTTY, as ptys
- * do). Free with g_free().
+ * ptys): beside dfusim in a build tree, else where it is installed
+ * relative to dfusim's bin directory (an install under any prefix), else
+ * at the configured prefix; NULL if none has it (the ports then answer
+ * those ioctls ENOTTY, as ptys do). Free with g_free().
  */
 static char *find_ttyshim(void)
 {
 	char *exe = g_file_read_link("/proc/self/exe", NULL);
 	char *dir = exe ? g_path_get_dirname(exe) : NULL;
-	char *path = dir ? g_build_filename(dir, "libdfusim-ttyshim.so", NULL) : NULL;
+	char *cand[2] = { NULL, NULL };
+	char *found = NULL;
+	size_t i;
 
+	if (dir) {
+		cand[0] = g_build_filename(dir, "libdfusim-ttyshim.so", NULL);
+#ifdef DFUSIM_TTYSHIM_RELATIVE
+		cand[1] = g_build_filename(dir, DFUSIM_TTYSHIM_RELATIVE, NULL);
+#endif
+	}
+	for (i = 0; i < 2; i++) {
+		if (!found && cand[i] && access(cand[i], R_OK) == 0)
+			found = g_steal_pointer(&cand[i]);
+		g_free(cand[i]);
+	}
 	g_free(exe);
 	g_free(dir);
-	if (path && access(path, R_OK) == 0)
-		return path;
-	g_free(path);
+	if (found)
+		return found;
 #ifdef DFUSIM_TTYSHIM_INSTALLED
 	if (access(DFUSIM_TTYSHIM_INSTALLED, R_OK) == 0)
 		return g_strdup(DFUSIM_TTYSHIM_INSTALLED);
