@@ -1,5 +1,7 @@
 /*
- * dfusim.h - libdfusim: a pure model of the STM32 ROM DFU bootloader.
+ * dfusim.h - libdfusim: a pure model of the STM32 ROM DFU bootloader and,
+ * on FOME boards, of OpenBLT and the running application on their USB
+ * serial port (sim/README.md: the whole ECU).
  *
  * The model does no I/O and reads no clock: every call that needs the time
  * is given it (now_us, a monotonic clock in microseconds chosen by the
