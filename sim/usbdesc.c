@@ -48,10 +48,15 @@ void sim_default_serial(const struct dfusim_chip *chip, char *buf, size_t cap)
 		 (unsigned)(chip->uid[1] >> 16));
 }
 
-/* FOME's USB serial: the 12 UID bytes as 24 upper-case hex digits. */
+/* FOME's USB serial: the 12 UID bytes as 24 upper-case hex digits, in
+ * memory order (fome-fw usbcfg.cpp usbPopulateSerialNumber() walks the
+ * bytes at UID_BASE; the words are little-endian). */
 void sim_app_serial(const uint32_t uid[3], char *buf, size_t cap)
 {
-	snprintf(buf, cap, "%08X%08X%08X", (unsigned)uid[0], (unsigned)uid[1], (unsigned)uid[2]);
+	size_t i;
+
+	for (i = 0; i < 12 && 2 * i + 2 < cap; i++)
+		snprintf(buf + 2 * i, cap - 2 * i, "%02X", (unsigned)(uid[i / 4] >> (8 * (i % 4))) & 0xFFu);
 }
 
 static void put16(uint8_t *p, uint16_t v)

@@ -148,7 +148,7 @@ print("DEV_ID: 0x%03x" % (struct.unpack("<I", idcode[1:])[0] & 0xFFF))
 kib = xcp(fd, bytes([0xF4, 2, 0, 0]) + le32(0x1FFF7A22))
 print("flash KiB: %d" % struct.unpack("<H", kib[1:])[0])
 uid = xcp(fd, bytes([0xF4, 12, 0, 0]) + le32(0x1FFF7A10))
-print("UID: " + "".join("%08X" % w for w in struct.unpack("<3I", uid[1:])))
+print("UID: " + uid[1:13].hex().upper())   # memory order, as FOME's USB serial
 print("UPLOAD 240: " + xcp(fd, bytes([0xF5, 240])).hex(" "))
 print("SET_MTA: " + xcp(fd, bytes([0xF6, 0, 0, 0]) + le32(0x08000000)).hex(" "))
 print("CLEAR below base: " + xcp(fd, bytes([0xD1, 0, 0, 0]) + le32(0x4000)).hex(" "))

@@ -123,7 +123,7 @@ static void identity_on_the_bus(void **state)
 	assert_int_equal(id.bcd_device, 0x0200);
 	assert_string_equal(id.manufacturer, "FOME");
 	assert_string_equal(id.product, "FOME Engine Management ECU");
-	assert_string_equal(id.serial, "0041002E3438510C31383436");
+	assert_string_equal(id.serial, "2E0041000C51383436343831");
 	dfusim_free(sim);
 	sim = boot("stm32f407", NULL);
 	dfusim_identity(sim, &id);

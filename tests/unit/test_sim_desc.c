@@ -305,7 +305,7 @@ static void application_descriptors(void **state)
 	assert_int_equal(r.len, 75);
 	assert_int_equal(buf[4], 2);  /* two interfaces */
 	assert_string_equal(get_string(sim, 1, s, sizeof(s)), "FOME");
-	assert_string_equal(get_string(sim, 3, s, sizeof(s)), "002D00303334510B32313533");
+	assert_string_equal(get_string(sim, 3, s, sizeof(s)), "30002D000B51343333353132");
 	/* no DFU functional descriptor, CDC line coding works */
 	assert_int_equal(t_desc_if(sim, DFU_USB_DT_DFU_FUNCTIONAL, 0, 9, buf, 9).outcome, DFUSIM_STALL);
 	memcpy(buf, "\x80\x25\x00\x00\x00\x00\x08", 7);

@@ -153,10 +153,10 @@ static void identity_registers(void **state)
 		assert_int_equal(t_get32(b) & 0xFFF, cases[i].dev_id);
 		upload_at(sim, cases[i].kib_addr, b, 2);
 		assert_int_equal(b[0] | b[1] << 8, cases[i].kib);
-		/* the USB serial is the UID's three words in hex */
+		/* the USB serial is the UID's bytes in memory order, in hex */
 		upload_at(sim, cases[i].uid_addr, b, 12);
-		snprintf(hex, sizeof(hex), "%08X%08X%08X", (unsigned)t_get32(b),
-			 (unsigned)t_get32(b + 4), (unsigned)t_get32(b + 8));
+		for (size_t k = 0; k < 12; k++)
+			snprintf(hex + 2 * k, sizeof(hex) - 2 * k, "%02X", b[k]);
 		dfusim_identity(sim, &id);
 		assert_string_equal(hex, id.serial);
 		upload_at(sim, cases[i].opt_addr, b, 4);
