@@ -6,7 +6,7 @@
 # makes two packages, one per install component (cmake/install.cmake):
 #  - dfuflash: the tool, libdfuflash (shared and static), its headers,
 #    dfuflash.pc, the CMake package, man page, udev rule, bash completion.
-#    Needs only libc, libusb-1.0, libelf and zlib.
+#    Needs only libc, libusb-1.0, libelf, zlib and libzip.
 #  - dfusim: the simulator. Its own package because it needs umockdev (and
 #    through it GLib, libudev, libpcap), which flashing an ECU does not:
 #    people who only flash do not get a USB mock stack installed.

@@ -779,6 +779,43 @@ int dfu_ob_read(struct dfu_dev *dev, struct dfu_option_bytes *out);
 int dfu_ob_write_area(struct dfu_dev *dev, const struct dfu_option_bytes *ob, size_t area,
 		      bool *reset);
 
+/* ------------------------------------------------------------------------ */
+/* FOME: bundles, images, the ECU's serial port                              */
+/* ------------------------------------------------------------------------ */
+
+/* A FOME release as the user downloads it: fome_bundle_<board>.zip (a
+ * folder inside with fome.bin, fome_update.srec, the TunerStudio .ini), or
+ * one firmware file. Every image's FOME CRC is checked when read. */
+struct dfu_fome_bundle;
+
+struct dfu_fome_bundle_info {
+	const char *path;            /* what was opened */
+	const char *board;           /* from the .ini signature line, or NULL */
+	const char *signature;       /* the .ini's signature = "...", or NULL */
+	const struct dfu_image *full;    /* fome.bin at 0x08000000 (bootloader + app, or app alone); may be NULL */
+	const struct dfu_image *update;  /* fome_update.srec (app only), NULL on boards without OpenBLT */
+	uint32_t full_app_base;      /* where fome.bin's application starts (0x08000000, 0x08008000, 0x08020000) */
+	bool full_has_openblt;       /* fome.bin carries OpenBLT before its app */
+};
+
+/* Reads a bundle .zip or a plain firmware file (.bin at 0x08000000,
+ * .srec, .hex, .dfu, .elf): a plain file is full when it starts at
+ * 0x08000000, else update, and has no board. DFU_ERR_CHECKSUM (naming the
+ * file inside the zip) for a corrupt image, DFU_ERR_FORMAT for a zip
+ * without fome.bin or not a FOME image, DFU_ERR_IO when unreadable.
+ * *out is the caller's: dfu_fome_bundle_free(). */
+int dfu_fome_bundle_read(struct dfu_ctx *ctx, const char *path, struct dfu_fome_bundle **out);
+/* What b holds; the pointers live as long as b. */
+void dfu_fome_bundle_info(const struct dfu_fome_bundle *b, struct dfu_fome_bundle_info *out);
+void dfu_fome_bundle_free(struct dfu_fome_bundle *b);
+
+/* The board in a FOME signature
+ * "rusEFI (FOME) <branch>.<yyyy.MM.dd>.<board>.<hash>" (the branch may
+ * hold dots; the board letters, digits, '-' and '_') into board (cap
+ * bytes with its NUL). DFU_ERR_FORMAT when it is not one, DFU_ERR_RANGE
+ * when board is too small. */
+int dfu_fome_signature_board(const char *signature, char *board, size_t cap);
+
 #if defined(__GNUC__)
 #pragma GCC visibility pop
 #endif

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config git
   clang llvm lld libclang-rt-14-dev      # ASan/UBSan build, libFuzzer, ELF test files
-  libusb-1.0-0-dev zlib1g-dev libelf-dev libcmocka-dev
+  libusb-1.0-0-dev zlib1g-dev libelf-dev libzip-dev libcmocka-dev
   umockdev libumockdev-dev libumockdev0 gir1.2-umockdev-1.0 libglib2.0-dev
   dfu-util usbutils srecord binutils     # peers, and makers of test files
   python3-intelhex                       # dfuse-pack -i (HEX input) in the format tests

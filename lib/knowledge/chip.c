@@ -192,3 +192,66 @@ unsigned dfu_chip_program_word(const struct dfu_chip_info *chip, bool *bits_only
 	*bits_only = f4f7;
 	return f4f7 ? 1 : 32;
 }
+
+/* The parts FOME runs on, by the DEV_ID in DBGMCU_IDCODE and the flash
+ * size register (RM0090 38.6.1 and 39.2, RM0410 40.6.1 and 45.2, RM0433
+ * 61.5.8 and 62.2), with the map their ROM bootloader reports in
+ * single-bank mode: OpenBLT has no DfuSe layout string to tell us, so the
+ * chip read through XCP gets the same map the DFU route would see, and
+ * dfu_chip_true_map() and the rest apply unchanged. The names are the
+ * shapes' above, so both routes name a part alike. */
+static const struct {
+	uint16_t dev_id;
+	uint32_t kib;
+	const char *name;
+	const char *layout;
+} by_register[] = {
+	{ 0x413, 1024, "STM32F405/407/415/417",
+	  "@Internal Flash/0x08000000/04*016Kg,01*064Kg,07*128Kg" },
+	{ 0x413, 512, "STM32F405/407/415/417",
+	  "@Internal Flash/0x08000000/04*016Kg,01*064Kg,03*128Kg" },
+	{ 0x419, 2048, "STM32F42x/43x",
+	  "@Internal Flash/0x08000000/04*016Kg,01*064Kg,07*128Kg,04*016Kg,01*064Kg,07*128Kg" },
+	{ 0x419, 1024, "STM32F42x/43x",
+	  "@Internal Flash/0x08000000/04*016Kg,01*064Kg,07*128Kg" },
+	{ 0x452, 512, "STM32F72x/73x",
+	  "@Internal Flash/0x08000000/04*016Kg,01*064Kg,03*128Kg" },
+	{ 0x449, 1024, "STM32F74x/75x or F76x/77x 1 MB",
+	  "@Internal Flash/0x08000000/04*032Kg,01*128Kg,03*256Kg" },
+	{ 0x449, 512, "STM32F74x/75x",
+	  "@Internal Flash/0x08000000/04*032Kg,01*128Kg,01*256Kg" },
+	{ 0x451, 2048, "STM32F76x/77x",
+	  "@Internal Flash/0x08000000/04*032Kg,01*128Kg,07*256Kg" },
+	{ 0x451, 1024, "STM32F74x/75x or F76x/77x 1 MB",
+	  "@Internal Flash/0x08000000/04*032Kg,01*128Kg,03*256Kg" },
+	{ 0x450, 2048, "STM32H74x/75x", "@Internal Flash/0x08000000/16*128Kg" },
+	{ 0x450, 1024, "STM32H7 (1 MB)", "@Internal Flash/0x08000000/08*128Kg" },
+};
+
+/* See knowledge.h. */
+int dfu_chip_from_registers(uint16_t dev_id, uint32_t flash_kib, struct dfu_layout **rom_map,
+			    struct dfu_chip_info *out)
+{
+	struct dfu_layout *lay = NULL;
+	size_t i;
+	int err;
+
+	dev_id &= 0x0FFF;
+	for (i = 0; i < sizeof(by_register) / sizeof(by_register[0]); i++) {
+		if (by_register[i].dev_id != dev_id || by_register[i].kib != flash_kib)
+			continue;
+		if (rom_map) {
+			err = dfu_layout_parse(NULL, by_register[i].layout, &lay);
+			if (err)
+				return err;
+			*rom_map = lay;
+		}
+		if (out) {
+			out->name = by_register[i].name;
+			out->flash_base = 0x08000000u;
+			out->flash_size = flash_kib * 1024;
+		}
+		return DFU_OK;
+	}
+	return DFU_ERR_UNSUPPORTED;
+}

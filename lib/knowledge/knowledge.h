@@ -60,4 +60,40 @@ int dfu_chip_check_wrp(struct dfu_ctx *ctx, const struct dfu_option_bytes *ob, b
  * false when only a blank word may be programmed (H7: ECC words). */
 unsigned dfu_chip_program_word(const struct dfu_chip_info *chip, bool *bits_only);
 
+/* ---- FOME firmware (fome.c) and chips by their registers (chip.c) ---- */
+
+/* fome.c: checks the FOME image at base in target 0 of img, as OpenBLT
+ * does before it starts an application: the CRC-32 (zlib) stored at
+ * base + 0x1C over [base, base + 0x1C) and [base + 0x20, base + size),
+ * size the u32 LE at base + 0x20. DFU_OK (*size_out, may be NULL, gets
+ * the size); DFU_ERR_CHECKSUM when the CRC differs or the size runs past
+ * the file's data (truncated); DFU_ERR_FORMAT when base holds no
+ * plausible header (no data there, size 0, under 36 bytes or over 1 MiB). */
+int dfu_fome_check_at(struct dfu_ctx *ctx, const struct dfu_image *img, uint32_t base,
+		      uint32_t *size_out);
+/* fome.c: where img's FOME application starts: tries 0x08000000,
+ * 0x08008000, 0x08020000 in that order, the first whose CRC matches wins.
+ * A plausible header with no match: the first one's DFU_ERR_CHECKSUM;
+ * none plausible: DFU_ERR_FORMAT. */
+int dfu_fome_find_app(struct dfu_ctx *ctx, const struct dfu_image *img, uint32_t *app_base,
+		      uint32_t *size);
+/* fome.c: the application base behind OpenBLT on a part named chip_name
+ * (a dfu_chip_info name): 0x08008000 on F4/F7, 0x08020000 on H7, 0 when
+ * unknown. OpenBLT refuses to erase or program below it. */
+uint32_t dfu_fome_openblt_app_base(const char *chip_name);
+/* fome.c: the flash [*start, *end) that holds FOME's tune (both copies of
+ * the configuration) on chip in its bank mode. DFU_ERR_UNSUPPORTED for a
+ * single-bank 1 MB F7 and for parts FOME does not run on. */
+int dfu_fome_tune_region(struct dfu_ctx *ctx, const struct dfu_chip_info *chip, bool dual_bank,
+			 uint32_t *start, uint32_t *end);
+
+/* chip.c: a part from its DBGMCU_IDCODE DEV_ID (low 12 bits) and flash
+ * size register (KiB), as read through OpenBLT: its name and the
+ * single-bank map its ROM would report (*rom_map the caller's,
+ * dfu_layout_free(); either out-parameter may be NULL). F405/407 1024/512,
+ * F42x 2048/1024, F72x 512, F74x 1024/512, F76x 2048/1024, H743 2048/1024;
+ * DFU_ERR_UNSUPPORTED for others. */
+int dfu_chip_from_registers(uint16_t dev_id, uint32_t flash_kib, struct dfu_layout **rom_map,
+			    struct dfu_chip_info *out);
+
 #endif /* DFU_KNOWLEDGE_H */
