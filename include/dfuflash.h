@@ -75,6 +75,8 @@ enum dfu_err {
 	DFU_ERR_VERIFY = -21,       /* read-back differs from what was written */
 	DFU_ERR_MISMATCH = -22,     /* the file was made for another device */
 	DFU_ERR_CANCELLED = -23,    /* a callback asked to stop */
+	DFU_ERR_NOT_STARTED = -24,  /* written and verified, but the firmware
+				       did not come back running */
 };
 
 /* A short English sentence for an error; never NULL. */
@@ -629,6 +631,124 @@ int dfu_erase_range(struct dfu_dev *dev, uint32_t address, uint32_t len,
 		    dfu_progress_fn progress, void *progress_user);
 
 /* ------------------------------------------------------------------------ */
+/* A FOME ECU, the whole journey (lib/engine/update.c, tune.c)              */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * dfu_update() takes an ECU from wherever it is (running its firmware,
+ * in OpenBLT, in the ROM DFU bootloader, or not plugged in yet) to running
+ * the bundle's firmware: it finds the ECU, checks the bundle is for its
+ * board, reboots it into a bootloader and waits for it (matched by serial
+ * number), backs up the tune, flashes through the one engine (only the
+ * sectors the image touches are erased; the tune is never among them),
+ * verifies, checks the tune is byte-identical, starts the firmware and
+ * waits for it to answer with its new signature. Nothing is erased before
+ * every check has passed and the tune backup is on disk.
+ */
+
+/* How the new firmware gets into flash. */
+enum dfu_route {
+	DFU_ROUTE_AUTO = 0,    /* OpenBLT when the ECU has it, else ROM DFU */
+	DFU_ROUTE_DFU,         /* the STM32's ROM DFU bootloader (USB) */
+	DFU_ROUTE_OPENBLT,     /* OpenBLT's XCP on the ECU's serial port */
+};
+/* "auto", "dfu", "openblt"; never NULL. */
+const char *dfu_route_name(enum dfu_route route);
+
+/* Where an ECU was found. */
+enum dfu_ecu_state {
+	DFU_ECU_NONE = 0,
+	DFU_ECU_RUNNING,       /* its firmware answers on the serial port */
+	DFU_ECU_OPENBLT,       /* OpenBLT answers on the serial port */
+	DFU_ECU_DFU,           /* the ROM DFU bootloader is on the bus */
+};
+/* "none", "running", "openblt", "dfu"; never NULL. */
+const char *dfu_ecu_state_name(enum dfu_ecu_state state);
+
+/* The journey's steps, for the caller's display; bytes are reported
+ * through the progress callback in between. */
+enum dfu_step {
+	DFU_STEP_SEARCH = 0,   /* looking for the ECU */
+	DFU_STEP_NEED_HAND,    /* nothing found: text says how to enter the
+				  bootloader by hand; still waiting */
+	DFU_STEP_FOUND,        /* text: what was found and where */
+	DFU_STEP_REBOOT,       /* text: into which bootloader */
+	DFU_STEP_WAIT_BOOTLOADER,
+	DFU_STEP_OPEN,         /* text: the bootloader opened */
+	DFU_STEP_BACKUP,       /* text: the tune backup file */
+	DFU_STEP_FLASH,        /* erase, write, verify follow */
+	DFU_STEP_TUNE_CHECK,   /* text: the tune read back identical */
+	DFU_STEP_START,        /* starting the firmware */
+	DFU_STEP_WAIT_FIRMWARE,
+	DFU_STEP_DONE,         /* text: the firmware's signature */
+	DFU_STEP_NOTE,         /* text: a remark or warning */
+};
+/* "search", "need-hand", ...; never NULL. */
+const char *dfu_step_name(enum dfu_step step);
+typedef void (*dfu_step_fn)(void *user, enum dfu_step step, const char *text);
+
+struct dfu_update_opts {
+	enum dfu_route route;
+	const char *port;           /* the ECU's serial port (any tty); NULL:
+				       found by its USB ids */
+	const char *serial;         /* which ECU when several (USB serial) */
+	bool force;                 /* accept a bundle for another board */
+	bool no_smart;              /* see dfu_flash_opts */
+	unsigned find_timeout_ms;   /* how long to wait for an ECU to appear;
+				       0: 60 s */
+	dfu_progress_fn progress;
+	void *progress_user;
+	dfu_step_fn step;
+	void *step_user;
+	/* Asked while waiting for the ECU: nonzero stops the wait
+	 * (DFU_ERR_CANCELLED). NULL: never. */
+	int (*cancel)(void *user);
+	void *cancel_user;
+};
+
+struct dfu_update_result {
+	enum dfu_ecu_state found_as;
+	enum dfu_route route;
+	char serial[128];           /* the ECU's USB serial (its chip UID) */
+	char board[64];             /* from its signature; "" when unknown */
+	char chip[64];
+	char old_signature[160];    /* "" when found in a bootloader */
+	char new_signature[160];
+	char backup_path[1024];     /* the tune backup written, or "" */
+	uint32_t tune_address;      /* the tune region */
+	uint32_t tune_size;
+	bool tune_kept;             /* read back byte-identical after flashing */
+	bool started;               /* the firmware answered afterwards */
+	struct dfu_flash_result flash;
+};
+
+struct dfu_fome_bundle;
+
+/* The whole journey with bundle (dfu_fome_bundle_read()). */
+int dfu_update(struct dfu_ctx *ctx, const struct dfu_fome_bundle *bundle,
+	       const struct dfu_update_opts *opts, struct dfu_update_result *res);
+
+/* The tune alone: backup reads it into a new file in the state directory
+ * (res->backup_path); restore writes file (made by backup) back into the
+ * tune region, after backing up what is there now. Both find the ECU,
+ * enter a bootloader and start the firmware again, as dfu_update() does. */
+int dfu_tune_backup(struct dfu_ctx *ctx, const struct dfu_update_opts *opts,
+		    struct dfu_update_result *res);
+int dfu_tune_restore(struct dfu_ctx *ctx, const char *file, const struct dfu_update_opts *opts,
+		     struct dfu_update_result *res);
+/* The tune backups in the state directory, newest first: *paths is an
+ * array of *count malloc()ed strings; free with dfu_tune_list_free(). */
+int dfu_tune_list(struct dfu_ctx *ctx, char ***paths, size_t *count);
+void dfu_tune_list_free(char **paths, size_t count);
+/* Where tune backups go: <state directory>/tunes. */
+int dfu_tune_dir(struct dfu_ctx *ctx, char *buf, size_t cap);
+
+/* Reboots a running ECU into a bootloader (to: DFU_ROUTE_DFU or
+ * DFU_ROUTE_OPENBLT) and waits until that bootloader is there. */
+int dfu_ecu_reboot(struct dfu_ctx *ctx, enum dfu_route to, const struct dfu_update_opts *opts,
+		   struct dfu_update_result *res);
+
+/* ------------------------------------------------------------------------ */
 /* Recovery journals                                                         */
 /* ------------------------------------------------------------------------ */
 
@@ -815,6 +935,19 @@ void dfu_fome_bundle_free(struct dfu_fome_bundle *b);
  * bytes with its NUL). DFU_ERR_FORMAT when it is not one, DFU_ERR_RANGE
  * when board is too small. */
 int dfu_fome_signature_board(const char *signature, char *board, size_t cap);
+
+/* A USB serial port (a tty whose sysfs device is a USB interface). */
+struct dfu_serial_port {
+	char path[64];         /* /dev/ttyACM0 */
+	uint16_t id_vendor, id_product;
+	char serial[64], manufacturer[64], product[128];
+	int interface;         /* bInterfaceNumber, -1 unknown */
+};
+
+/* The USB serial ports, in name order; *out (count entries) is the
+ * caller's: free(). None is not an error. A running FOME ECU and its
+ * OpenBLT are FOME_USB_VID:FOME_USB_PID with the chip's UID as serial. */
+int dfu_serial_list(struct dfu_ctx *ctx, struct dfu_serial_port **out, size_t *count);
 
 #if defined(__GNUC__)
 #pragma GCC visibility pop

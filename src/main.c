@@ -33,6 +33,9 @@ static const struct tool_command commands[] = {
 	{ "unprotect", tool_unprotect_cmd, "remove read protection (wipes the flash)" },
 	{ "recover", tool_recover, "list, finish or discard interrupted jobs' journals" },
 	{ "option-bytes", tool_option_bytes, "show or --set the option bytes (RDP, nDBANK, BOOT_ADDx)" },
+	{ "update", tool_update, "update a FOME ECU from its bundle, keeping the tune" },
+	{ "tune", tool_tune, "back up, restore or list a FOME ECU's tune" },
+	{ "reboot", tool_reboot, "reboot a running FOME ECU into DFU or OpenBLT" },
 	{ "image", tool_image, "show what a firmware file holds (image info FILE)" },
 	{ "convert", tool_convert, "convert a firmware file to another format" },
 };
@@ -140,6 +143,8 @@ int tool_exit_code(int result)
 	case DFU_ERR_UNSUPPORTED:
 	case DFU_ERR_NOT_FOUND:
 		return TOOL_EXIT_REFUSED;
+	case DFU_ERR_NOT_STARTED:
+		return TOOL_EXIT_NOT_STARTED;
 	case DFU_ERR_NO_MEM:
 	case DFU_ERR_CANCELLED:
 		return TOOL_EXIT_FAILURE;
@@ -375,7 +380,8 @@ int main(int argc, char **argv)
 		report_failure(ctx, cmd_name, result, msg, sizeof(msg));
 	if (capture)
 		json_result(cmd_name, result, code, msg, out,
-			    !compat && wants(argc, argv, 2, "--all"));
+			    !compat && (wants(argc, argv, 2, "--all") || cmd->run == tool_update ||
+					 cmd->run == tool_tune));
 	free(out);
 	dfu_ctx_free(ctx);
 	return code;

@@ -34,6 +34,8 @@ enum tool_exit {
 				      outside flash, file for another device,
 				      image too big, output file exists);
 				      nothing was changed */
+	TOOL_EXIT_NOT_STARTED = 9, /* update: written and verified, but the
+				      firmware did not come back running */
 	/* 128 + signal number: stopped by SIGINT (130), SIGTERM (143) or
 	   SIGHUP (129) between two requests. */
 	TOOL_EXIT_SIGNAL = 128,
@@ -113,6 +115,10 @@ int tool_option_bytes(struct dfu_ctx *ctx, int argc, char **argv); /* tool_optio
 /* Option bytes decoded, as a table or one JSON object without a newline
  * (tool_option_bytes.c; also used by info). */
 void tool_print_option_bytes(const struct dfu_option_bytes *ob, bool json);
+/* The FOME journeys (tool_update.c). */
+int tool_update(struct dfu_ctx *ctx, int argc, char **argv);
+int tool_tune(struct dfu_ctx *ctx, int argc, char **argv);
+int tool_reboot(struct dfu_ctx *ctx, int argc, char **argv);
 /* dfu-util's command line (argv[1] starts with '-'). tool_compat.c */
 int tool_compat(struct dfu_ctx *ctx, int argc, char **argv);
 

@@ -50,6 +50,10 @@ struct dfu_dev {
 	uint32_t dfuse_address;     /* the address pointer as we last set it */
 	bool address_known;
 	struct dfu_probe probe;
+	/* The OpenBLT route (protocol/xcpdev.c): memory through XCP on the
+	 * ECU's serial port; user is its link. The memory functions of the
+	 * protocol layer hand such a device to xcpdev.c. */
+	bool route_xcp;
 };
 
 /* dev.c */
@@ -96,5 +100,31 @@ bool dfu_quirk_leave_error_ok(const struct dfu_dev *dev, int err);
 bool dfu_quirk_first_error_expected(const struct dfu_dev *dev,
 				    const struct dfu_status *st);
 
+
+/* ---- The ECU's USB serial port (serial.c): POSIX termios ---- */
+
+/* An open serial port: raw 8N1, exclusive (TIOCEXCL and flock), DTR and
+ * RTS raised. */
+struct dfu_serial;
+
+/* Opens path for the FOME console or OpenBLT. DFU_ERR_NO_DEVICE (no such
+ * port), DFU_ERR_ACCESS (permission: the dialout group), DFU_ERR_BUSY
+ * (another program has it open: the detail names it when it can be
+ * found). *out is the caller's: dfu_serial_close(). ctx must outlive it. */
+int dfu_serial_open(struct dfu_ctx *ctx, const char *path, struct dfu_serial **out);
+void dfu_serial_close(struct dfu_serial *s);
+/* The path it was opened with; owned by s. */
+const char *dfu_serial_path(const struct dfu_serial *s);
+/* The context errors go to. */
+struct dfu_ctx *dfu_serial_ctx(const struct dfu_serial *s);
+/* Writes all len bytes within timeout_ms or DFU_ERR_TIMEOUT;
+ * DFU_ERR_DISCONNECTED when the port went away (EIO, ENODEV, hang-up). */
+int dfu_serial_write(struct dfu_serial *s, const void *buf, size_t len, unsigned timeout_ms);
+/* Reads exactly len bytes within timeout_ms (for all of them) or
+ * DFU_ERR_TIMEOUT; DFU_ERR_DISCONNECTED as for writing. */
+int dfu_serial_read(struct dfu_serial *s, void *buf, size_t len, unsigned timeout_ms);
+/* Discards input until quiet_ms pass with nothing arriving (at most
+ * max_ms): what a device said before we asked is not an answer. */
+void dfu_serial_drain(struct dfu_serial *s, unsigned quiet_ms, unsigned max_ms);
 
 #endif /* DFU_DEVICE_H */

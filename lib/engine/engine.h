@@ -115,4 +115,81 @@ int dfu_plain_flash(struct dfu_dev *dev, const struct dfu_image *img,
 int dfu_plain_upload(struct dfu_dev *dev, uint8_t *buf, size_t len,
 		     struct dfu_mem_progress *pr);
 
+/* ecu.c: finding a FOME ECU and moving it between its states. */
+#define DFU_ECU_MAX_BEFORE 8
+struct dfu_ecu {
+	enum dfu_ecu_state state;
+	char port[64];              /* its serial port (running, OpenBLT) */
+	char serial[128];           /* the USB serial there, or the ROM's */
+	char usb_path[32];          /* the ROM's bus path */
+	char signature[160];        /* running: what 'S' answered */
+	bool openblt;               /* OpenBLT is there */
+	bool openblt_known;
+	bool ambiguous;
+};
+/* What a search accepts. */
+struct dfu_ecu_want {
+	unsigned states;            /* bits 1 << enum dfu_ecu_state */
+	const char *port;           /* only this serial port */
+	const char *serial;         /* only this USB serial */
+	bool dfu_new_only;          /* a ROM that was not in dfu_before[] */
+	char dfu_before[DFU_ECU_MAX_BEFORE][128];
+	size_t n_dfu_before;
+	unsigned timeout_ms;
+	const char *hand_hint;      /* told once when nothing is there */
+	const char *what_missing;   /* the detail when the wait ends */
+	int (*cancel)(void *user);  /* nonzero: stop waiting */
+	void *cancel_user;
+};
+/* Looks (polling) until an ECU want accepts is there or the time is up. */
+int dfu_ecu_find(struct dfu_ctx *ctx, const struct dfu_ecu_want *want, struct dfu_ecu *out,
+		 dfu_step_fn step, void *step_user);
+/* Sends the running firmware its reboot command. */
+int dfu_ecu_send_reboot(struct dfu_ctx *ctx, const struct dfu_ecu *ecu, bool to_openblt);
+/* Notes the ROM DFU devices on the bus now (want->dfu_before). */
+void dfu_ecu_dfu_snapshot(struct dfu_ctx *ctx, struct dfu_ecu_want *want);
+uint64_t dfu_ecu_now_ms(void);
+void dfu_ecu_sleep_ms(unsigned ms);
+
+/* update.c: one journey of an ECU: find it, reach a bootloader, run the
+ * job on the open device, start the firmware and wait for it. */
+struct journey {
+	struct dfu_ctx *ctx;
+	const struct dfu_update_opts *opts;
+	struct dfu_update_result *res;
+	const struct dfu_fome_bundle *bundle;   /* update only */
+	/* Checks the running ECU (res->board, res->old_signature) before it
+	 * is rebooted; NULL: no check. */
+	int (*check_board)(struct journey *j);
+	bool openblt_possible;      /* the job can go through OpenBLT */
+	int (*job)(struct journey *j);
+	const char *restore_file;   /* tune restore */
+	enum dfu_route route;
+	struct dfu_ecu ecu;         /* the bootloader found */
+	struct dfu_dev *dev;        /* open while the job runs */
+	uint32_t tune_start, tune_end;
+	uint8_t *tune;              /* the tune as saved, tune_end - tune_start */
+};
+int dfu_journey_run(struct journey *j);
+/* dfu_flash() of img on the open device, with the journey's options. */
+int dfu_journey_flash(struct journey *j, const struct dfu_image *img);
+
+/* tune.c: reads the tune region and saves it (j->res->backup_path,
+ * j->tune) before anything is erased. */
+int dfu_tune_save(struct journey *j);
+/* Reads the tune region again: DFU_ERR_VERIFY unless identical. */
+int dfu_tune_check(struct journey *j);
+void dfu_tune_free(struct journey *j);
+
+/* statedir.c: the state directory's durable files. */
+/* Creates dir and its parents (mode 0700). */
+int dfu_state_mkdirs(struct dfu_ctx *ctx, const char *dir);
+/* Keeps letters, digits and '-' of s; anything else becomes '_'. */
+void dfu_state_slug(const char *s, char *out, size_t cap);
+/* fsyncs a directory, so a rename in it is durable. */
+void dfu_state_sync_dir(const char *dir);
+/* Writes path whole or not at all: temporary file, fsync, rename, the
+ * directory fsynced; creates the directory. */
+int dfu_state_write_file(struct dfu_ctx *ctx, const char *path, const void *data, size_t len);
+
 #endif /* DFU_ENGINE_H */

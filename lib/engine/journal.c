@@ -36,49 +36,14 @@
 /* A journal larger than this is not one of ours (flash is at most 2 MB). */
 #define MAX_JOURNAL_BYTES (64u * 1024u * 1024u)
 
-/* Creates dir and its parents (mode 0700). */
-static int make_dirs(struct dfu_ctx *ctx, const char *dir)
-{
-	char buf[600];
-	size_t i, n = strlen(dir);
-
-	if (n >= sizeof(buf))
-		return dfu_fail(ctx, DFU_ERR_IO, "state directory path too long");
-	memcpy(buf, dir, n + 1);
-	for (i = 1; i <= n; i++) {
-		if (buf[i] != '/' && buf[i] != '\0')
-			continue;
-		buf[i] = '\0';
-		if (mkdir(buf, 0700) && errno != EEXIST)
-			return dfu_fail(ctx, DFU_ERR_IO, "cannot create %s: %s", buf,
-					strerror(errno));
-		buf[i] = i < n ? '/' : '\0';
-	}
-	return DFU_OK;
-}
-
-/* Keeps letters, digits, '-' and '_' of s; anything else becomes '_'. */
-static void slug(const char *s, char *out, size_t cap)
-{
-	size_t i;
-
-	for (i = 0; s[i] && i + 1 < cap; i++) {
-		char c = s[i];
-
-		out[i] = ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			  (c >= '0' && c <= '9') || c == '-') ? c : '_';
-	}
-	out[i] = '\0';
-}
-
 /* See engine.h. */
 int dfu_journal_path(struct dfu_dev *dev, char *buf, size_t cap)
 {
 	char chip[64], serial[64];
 	int n;
 
-	slug(dev->probe.chip.name, chip, sizeof(chip));
-	slug(dev->info.serial[0] ? dev->info.serial : "no-serial", serial, sizeof(serial));
+	dfu_state_slug(dev->probe.chip.name, chip, sizeof(chip));
+	dfu_state_slug(dev->info.serial[0] ? dev->info.serial : "no-serial", serial, sizeof(serial));
 	n = snprintf(buf, cap, "%s/journal-%04x-%04x-%s-%s.dfj", dfu_ctx_state_dir(dev->ctx),
 		     dev->info.id_vendor, dev->info.id_product, chip, serial);
 	if (n < 0 || (size_t)n >= cap)
@@ -119,17 +84,6 @@ static uint32_t get32(const uint8_t *p)
 	       (uint32_t)p[3] << 24;
 }
 
-/* fsyncs the directory that holds path, so the rename itself is durable. */
-static void sync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY);
-
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-}
-
 /* See engine.h. */
 int dfu_journal_save(struct dfu_dev *dev, const struct dfu_job *job, bool mass_erase,
 		     const char *what, const char *lost)
@@ -144,7 +98,7 @@ int dfu_journal_save(struct dfu_dev *dev, const struct dfu_job *job, bool mass_e
 	bool ok;
 	int fd, err, n;
 
-	err = make_dirs(dev->ctx, dir);
+	err = dfu_state_mkdirs(dev->ctx, dir);
 	if (!err)
 		err = dfu_journal_path(dev, path, sizeof(path));
 	if (err)
@@ -190,7 +144,7 @@ int dfu_journal_save(struct dfu_dev *dev, const struct dfu_job *job, bool mass_e
 		unlink(tmp);
 		return err;
 	}
-	sync_dir(dir);
+	dfu_state_sync_dir(dir);
 	dfu_log(dev->ctx, DFU_LOG_INFO, "saved the bytes this job keeps in %s", path);
 	return DFU_OK;
 }
@@ -365,7 +319,7 @@ int dfu_journal_drop(struct dfu_dev *dev)
 	if (unlink(path) && errno != ENOENT)
 		return dfu_fail(dev->ctx, DFU_ERR_IO, "cannot remove the journal %s: %s", path,
 				strerror(errno));
-	sync_dir(dfu_ctx_state_dir(dev->ctx));
+	dfu_state_sync_dir(dfu_ctx_state_dir(dev->ctx));
 	return DFU_OK;
 }
 

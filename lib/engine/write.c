@@ -57,6 +57,9 @@ int dfu_run_write(struct run *r)
 			err = dfu_mem_write(r->dev, g->address + (uint32_t)start, g->data + start,
 					    end - start, &r->pr);
 	}
+	/* OpenBLT writes what it buffered only when told the writes end. */
+	if (!err)
+		err = dfu_mem_end_writes(r->dev);
 	/* Counted per block, so a stopped job says how far it got. */
 	r->res->bytes_written = r->pr.p.done;
 	return err;

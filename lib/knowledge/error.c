@@ -33,6 +33,7 @@ const char *dfu_strerror(int err)
 	case DFU_ERR_VERIFY: return "verify failed: flash differs from the image";
 	case DFU_ERR_MISMATCH: return "file was made for another device";
 	case DFU_ERR_CANCELLED: return "cancelled";
+	case DFU_ERR_NOT_STARTED: return "the firmware did not start";
 	}
 	return "unknown error";
 }
@@ -64,6 +65,7 @@ const char *dfu_errname(int err)
 	case DFU_ERR_VERIFY: return "VERIFY";
 	case DFU_ERR_MISMATCH: return "MISMATCH";
 	case DFU_ERR_CANCELLED: return "CANCELLED";
+	case DFU_ERR_NOT_STARTED: return "NOT_STARTED";
 	}
 	return "UNKNOWN";
 }

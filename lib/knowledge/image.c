@@ -568,3 +568,38 @@ int dfu_fail_prefix(struct dfu_ctx *ctx, int err, const char *fmt, ...)
 	va_end(ap);
 	return dfu_fail(ctx, err, "%s: %s", place, old);
 }
+
+/* See knowledge.h. */
+int dfu_image_slice(struct dfu_ctx *ctx, const struct dfu_image *img, uint32_t from,
+		    struct dfu_image **out)
+{
+	struct dfu_image *cut = NULL;
+	size_t s, t, n = dfu_image_segment_count(img, 0);
+	int err;
+
+	*out = NULL;
+	err = dfu_image_new(&cut);
+	if (!err)
+		err = dfu_image_add_target(cut, 0, "", &t);
+	for (s = 0; !err && s < n; s++) {
+		struct dfu_segment seg;
+		uint64_t end;
+
+		if (dfu_image_segment(img, 0, s, &seg))
+			continue;
+		end = (uint64_t)seg.address + seg.size;
+		if (end <= from)
+			continue;
+		if (seg.address < from)
+			err = dfu_image_add_data(ctx, cut, t, from, seg.data + (from - seg.address),
+						 (size_t)(end - from));
+		else
+			err = dfu_image_add_data(ctx, cut, t, seg.address, seg.data, seg.size);
+	}
+	if (err) {
+		dfu_image_free(cut);
+		return err;
+	}
+	*out = cut;
+	return DFU_OK;
+}

@@ -96,4 +96,8 @@ int dfu_fome_tune_region(struct dfu_ctx *ctx, const struct dfu_chip_info *chip, 
 int dfu_chip_from_registers(uint16_t dev_id, uint32_t flash_kib, struct dfu_layout **rom_map,
 			    struct dfu_chip_info *out);
 
+/* image.c: a new image holding target 0 of img from address from on. */
+int dfu_image_slice(struct dfu_ctx *ctx, const struct dfu_image *img, uint32_t from,
+		    struct dfu_image **out);
+
 #endif /* DFU_KNOWLEDGE_H */

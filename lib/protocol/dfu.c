@@ -267,6 +267,12 @@ int dfu_make_idle(struct dfu_dev *dev, struct dfu_status *found)
 	int err, tries;
 
 	memset(&held, 0, sizeof(held));
+	if (dev->route_xcp) {
+		/* OpenBLT has no DFU state: a connected session is idle. */
+		if (found)
+			memset(found, 0, sizeof(*found));
+		return DFU_OK;
+	}
 	for (tries = 0; tries < 4; tries++) {
 		err = dfu_get_status(dev, &st);
 		if (err)

@@ -59,6 +59,8 @@ int dfuse_erase_page(struct dfu_dev *dev, uint32_t address)
 {
 	char what[64];
 
+	if (dev->route_xcp)
+		return dfu_xcp_dev_erase(dev, address);
 	snprintf(what, sizeof(what), "erase at 0x%08X", (unsigned)address);
 	return dfuse_command(dev, DFUSE_CMD_ERASE, true, address, DFU_POLL_COMMAND, what);
 }
@@ -68,6 +70,10 @@ int dfuse_erase_page(struct dfu_dev *dev, uint32_t address)
  * mass-erase rules say how long to wait (f405-masserase-timeout). */
 int dfuse_mass_erase(struct dfu_dev *dev)
 {
+	if (dev->route_xcp)
+		return dfu_fail(dev->ctx, DFU_ERR_UNSUPPORTED,
+				"OpenBLT has no mass erase (and cannot erase itself); "
+				"a mass erase needs the ROM DFU bootloader");
 	return dfuse_command(dev, DFUSE_CMD_ERASE, false, 0, DFU_POLL_MASS_ERASE,
 			     "mass erase");
 }
@@ -106,6 +112,17 @@ int dfu_leave(struct dfu_dev *dev, bool has_address, uint32_t address,
 
 	if (out)
 		res = *out;
+	if (dev->route_xcp) {
+		/* OpenBLT: PROGRAM_RESET starts the firmware if its CRC is
+		 * right; the reply may never come. */
+		err = dfu_xcp_dev_reset(dev);
+		if (err)
+			return err;
+		res.left = true;
+		if (out)
+			*out = res;
+		return DFU_OK;
+	}
 	if (!dev->info.dfuse) {
 		/* Plain DFU 1.1 (section 7): after manifestation the host
 		 * resets the device, which then runs the new firmware. */

@@ -46,6 +46,8 @@ int dfu_mem_write(struct dfu_dev *dev, uint32_t address, const uint8_t *data, si
 	char what[64];
 	int err;
 
+	if (dev->route_xcp)
+		return dfu_xcp_dev_write(dev, address, data, len, pr);
 	snprintf(what, sizeof(what), "write at 0x%08X", (unsigned)address);
 	err = dfuse_set_address(dev, address);
 	if (err)
@@ -98,6 +100,9 @@ int dfu_mem_window_open(struct dfu_dev *dev, uint32_t base)
 	char what[64];
 	int err;
 
+	/* XCP reads address memory directly: no window to open. */
+	if (dev->route_xcp)
+		return DFU_OK;
 	snprintf(what, sizeof(what), "read at 0x%08X", (unsigned)base);
 	err = dfuse_set_address(dev, base);
 	if (!err)
@@ -114,6 +119,8 @@ int dfu_mem_window_read(struct dfu_dev *dev, const char *verb, uint32_t base,
 	char what[64];
 	int err, n;
 
+	if (dev->route_xcp)
+		return dfu_xcp_dev_read(dev, verb, address, buf, len, pr);
 	while (off < len) {
 		uint32_t at = address + (uint32_t)off;
 		uint32_t blk = (at - base) / xfer;
@@ -141,7 +148,7 @@ int dfu_mem_window_read(struct dfu_dev *dev, const char *verb, uint32_t base,
 /* See protocol.h. */
 int dfu_mem_window_close(struct dfu_dev *dev)
 {
-	int err = dfu_abort(dev);
+	int err = dev->route_xcp ? DFU_OK : dfu_abort(dev);
 
 	return err ? dfu_fail_during(dev->ctx, err, "read: end of the upload") : DFU_OK;
 }
@@ -155,6 +162,8 @@ int dfu_mem_read(struct dfu_dev *dev, const char *verb, uint32_t address, uint8_
 	size_t off = 0, n;
 	int err = DFU_OK;
 
+	if (dev->route_xcp)
+		return dfu_xcp_dev_read(dev, verb, address, buf, len, pr);
 	while (!err && off < len) {
 		uint32_t at = address + (uint32_t)off;
 		char what[64];
@@ -190,4 +199,10 @@ int dfu_mem_sample(struct dfu_dev *dev, uint32_t base, const uint32_t *addresses
 	if (!err)
 		err = dfu_mem_window_close(dev);
 	return err;
+}
+
+/* See protocol.h. */
+int dfu_mem_end_writes(struct dfu_dev *dev)
+{
+	return dev->route_xcp ? dfu_xcp_dev_end_writes(dev) : DFU_OK;
 }

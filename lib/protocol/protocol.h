@@ -65,6 +65,10 @@ int dfu_mem_window_read(struct dfu_dev *dev, const char *verb, uint32_t base,
 			uint32_t address, uint8_t *buf, size_t len, struct dfu_mem_progress *pr);
 int dfu_mem_window_close(struct dfu_dev *dev);
 
+/* memory.c: ends a series of writes (OpenBLT finishes programming what it
+ * buffered); DFU devices need nothing. Before anything written is read. */
+int dfu_mem_end_writes(struct dfu_dev *dev);
+
 /* obio.c: reads len option bytes at address through the "Option Bytes"
  * alt that holds them; the alt selected before stays selected. */
 int dfu_ob_read_at(struct dfu_dev *dev, uint32_t address, uint8_t *buf, size_t len);
@@ -74,5 +78,78 @@ int dfu_ob_read_at(struct dfu_dev *dev, uint32_t address, uint8_t *buf, size_t l
  * the device cannot be talked to at all; what it could not learn is kept
  * in dev->probe with the reason. */
 int dfu_dev_probe(struct dfu_dev *dev);
+
+/* ---- The running FOME ECU's TunerStudio console (ts.c) ---- */
+
+/* Sends payload framed (u16 BE length, payload, CRC-32 BE) and reads one
+ * framed reply into reply (status byte first, at most cap bytes);
+ * *reply_len its length. DFU_ERR_PROTOCOL for a reply with a bad length
+ * or CRC; DFU_ERR_DEVICE when its status is not 0 (the detail names the
+ * code); DFU_ERR_TIMEOUT, DFU_ERR_DISCONNECTED from the port. */
+int dfu_ts_request(struct dfu_serial *s, const uint8_t *payload, size_t len, uint8_t *reply,
+		   size_t cap, size_t *reply_len, unsigned timeout_ms);
+/* The firmware's signature ("rusEFI (FOME) master.2026.08.22.f407-discovery.2761473362")
+ * into sig (cap bytes with its NUL). */
+int dfu_ts_signature(struct dfu_serial *s, char *sig, size_t cap, unsigned timeout_ms);
+/* Whether the firmware says OpenBLT is on the chip ('L'). */
+int dfu_ts_openblt_present(struct dfu_serial *s, bool *present, unsigned timeout_ms);
+/* Reboots into OpenBLT (to_openblt) or the ROM DFU bootloader: sends the
+ * text command 'E' "reboot_openblt" / "reboot_dfu" framed; does not wait
+ * for an answer (the firmware may reset before it sends one). */
+int dfu_ts_reboot(struct dfu_serial *s, bool to_openblt);
+
+/* ---- OpenBLT's XCP on the serial port (xcp.c) ---- */
+
+/* One XCP session; each call is one request with its reply checked: an
+ * FE packet is DFU_ERR_DEVICE (the detail names the command, the address
+ * and what the code means), no answer in time DFU_ERR_TIMEOUT, the port
+ * gone DFU_ERR_DISCONNECTED. */
+struct dfu_xcp {
+	struct dfu_ctx *ctx;
+	struct dfu_serial *port;    /* not owned */
+	uint8_t max_cto;            /* from CONNECT */
+	uint16_t max_dto;
+	bool connected;
+	uint32_t mta;               /* where the next PROGRAM/UPLOAD goes (we track it) */
+};
+
+/* Fills *x and CONNECTs (FF 00), retrying for up to timeout_ms while
+ * OpenBLT may still be starting: five tries of T6 (50 ms) each, as the
+ * reference host, then one every 250 ms. Byte order Motorola or no
+ * programming resource: DFU_ERR_UNSUPPORTED. */
+int dfu_xcp_connect(struct dfu_xcp *x, struct dfu_ctx *ctx, struct dfu_serial *port,
+		    unsigned timeout_ms);
+int dfu_xcp_get_status(struct dfu_xcp *x);
+int dfu_xcp_program_start(struct dfu_xcp *x);
+int dfu_xcp_set_mta(struct dfu_xcp *x, uint32_t address);
+/* Erases len bytes (whole sectors) from the MTA; the MTA stays. */
+int dfu_xcp_program_clear(struct dfu_xcp *x, uint32_t len);
+/* Programs exactly max_cto - 1 bytes at the MTA; the MTA advances. */
+int dfu_xcp_program_max(struct dfu_xcp *x, const uint8_t *data);
+/* Programs n <= max_cto - 2 bytes at the MTA; n = 0 ends programming (the
+ * bootloader writes what it buffered). */
+int dfu_xcp_program(struct dfu_xcp *x, const uint8_t *data, uint8_t n);
+/* Reads n <= max_dto - 1 bytes from the MTA into buf; the MTA advances. */
+int dfu_xcp_upload(struct dfu_xcp *x, uint8_t *buf, uint8_t n);
+/* Starts the application (or resets the chip); a missing reply or the
+ * port going away is success. */
+int dfu_xcp_program_reset(struct dfu_xcp *x);
+
+/* xcpdev.c: the OpenBLT route. Opens the ECU's serial port at port_path,
+ * connects to OpenBLT, identifies the chip from its registers and makes a
+ * device whose one alt is the main flash's TRUE map, with OpenBLT's own
+ * sectors (below the application base) read-only. The memory functions
+ * above hand such a device (dev->route_xcp) to these: */
+int dfu_xcp_dev_open(struct dfu_ctx *ctx, const char *port_path, struct dfu_dev **out);
+int dfu_xcp_dev_read(struct dfu_dev *dev, const char *verb, uint32_t address, uint8_t *buf,
+		     size_t len, struct dfu_mem_progress *pr);
+int dfu_xcp_dev_write(struct dfu_dev *dev, uint32_t address, const uint8_t *data, size_t len,
+		      struct dfu_mem_progress *pr);
+/* One PROGRAM_CLEAR of exactly the sector that starts at address. */
+int dfu_xcp_dev_erase(struct dfu_dev *dev, uint32_t address);
+/* PROGRAM with no data, once after writes. */
+int dfu_xcp_dev_end_writes(struct dfu_dev *dev);
+/* Ends programming and sends PROGRAM_RESET. */
+int dfu_xcp_dev_reset(struct dfu_dev *dev);
 
 #endif /* DFU_PROTOCOL_H */
