@@ -61,7 +61,8 @@ static bool read_text(const char *path, char *buf, size_t cap)
 }
 
 /* Who holds the port: the first other process with an fd on the same
- * character device (/proc/PID/fd/N stat()s to it). Writes "pid 1234
+ * character device (/proc/PID/fd/N stat()s to it: the same device
+ * number, or the same inode). Writes "pid 1234
  * (java, probably the FOME console or TunerStudio)" into buf; false when
  * none is found (another user's process, whose fds we may not see). */
 static bool find_holder(const char *path, char *buf, size_t cap)
@@ -92,7 +93,12 @@ static bool find_holder(const char *path, char *buf, size_t cap)
 			if (f->d_name[0] == '.')
 				continue;
 			snprintf(link, sizeof(link), "%s/%s", dir, f->d_name);
-			if (stat(link, &st) || !S_ISCHR(st.st_mode) || st.st_rdev != want.st_rdev)
+			/* The same device number, or the same node: under
+			 * umockdev (the tests) stat() of the path reports the
+			 * emulated device number, the fd the pty's own. */
+			if (stat(link, &st) || !S_ISCHR(st.st_mode) ||
+			    (st.st_rdev != want.st_rdev &&
+			     (st.st_dev != want.st_dev || st.st_ino != want.st_ino)))
 				continue;
 			snprintf(link, sizeof(link), "/proc/%ld/comm", pid);
 			if (!read_text(link, comm, sizeof(comm)))
