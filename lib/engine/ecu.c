@@ -167,6 +167,15 @@ static int look_once(struct dfu_ctx *ctx, const struct dfu_ecu_want *want, struc
 	if (want->port) {
 		memset(&e, 0, sizeof(e));
 		snprintf(e.port, sizeof(e.port), "%s", want->port);
+		/* A USB tty named by hand still has its USB serial: after a
+		 * reboot the ECU is found by it, wherever it comes back. */
+		if (!dfu_serial_list(ctx, &ports, &n)) {
+			for (i = 0; i < n; i++)
+				if (!strcmp(ports[i].path, want->port))
+					snprintf(e.serial, sizeof(e.serial), "%s", ports[i].serial);
+			free(ports);
+			ports = NULL;
+		}
 		err = probe_port(ctx, want->port, &e);
 		if (err == DFU_ERR_BUSY || err == DFU_ERR_ACCESS)
 			return err;
