@@ -76,14 +76,9 @@ assert_state st before "--port to nothing"
 ok "--port to a tty that is not there: exit 3, named"
 
 # --port: the ECU's tty, found inside the simulated machine. dfusim brings
-# OpenBLT back on the next ttyACM number after the reboot.
-# KNOWN PRODUCT BUG (fails today): with --port, dfuflash waits for OpenBLT on
-# that same path only, and --port gives it no USB serial to match another
-# port by, so it never finds OpenBLT on /dev/ttyACM1 ("the ECU did not come
-# back in OpenBLT after the reboot command", exit 3, after 20 s; under
-# umockdev 0.17 the polling of the gone path aborts first, each failed open
-# of a /dev path leaking a socket: "libumockdev-preload fd_map_add():
-# overflow"). Kept failing until dfuflash follows the ECU to its new port.
+# OpenBLT, and then the firmware, back on the next ttyACM numbers after
+# each reset: dfuflash must follow the ECU there by its USB serial (it
+# once waited on the named path only and never found OpenBLT).
 cat >port.sh <<'SH'
 port=$(ls /dev/ttyACM* 2>/dev/null | head -n 1)
 echo "port=$port"
