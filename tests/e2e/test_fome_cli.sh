@@ -77,7 +77,7 @@ ok "an ECU plugged in while dfuflash waits: found in the ROM, updated"
 make_fill st "$FLASH_SIZE" ff
 cp st before
 expect_exit 0 ecu --boot flash --flash st -- sh -c \
-	'timeout -s INT 2 "$DFUFLASH" update "$1" --wait 30 >ti 2>ti.err; echo "rc=$?"' sh "$new"
+	'timeout --preserve-status -s INT 2 "$DFUFLASH" update "$1" --wait 30 >ti 2>ti.err; echo "rc=$?"' sh "$new"
 grep -qx 'rc=130' "$T/out" || fail "Ctrl-C while waiting: $(cat "$T/out") $(cat ti.err)"
 assert_state st before "Ctrl-C"
 ok "Ctrl-C while waiting: exit 130"
