@@ -194,7 +194,10 @@ int dfu_serial_open(struct dfu_ctx *ctx, const char *path, struct dfu_serial **o
 	 * "port open" signal). A pty has no modem lines (ENOTTY). */
 	if (ioctl(fd, TIOCMBIS, &bits) && errno != ENOTTY && errno != EINVAL)
 		dfu_log(ctx, DFU_LOG_DEBUG, "%s: cannot raise DTR/RTS: %s", path, strerror(errno));
-	tcflush(fd, TCIOFLUSH);
+	/* Stale input only: on a pty, TCOFLUSH would also throw away what
+	 * the last program (or our own previous open) wrote that the other
+	 * end has not read yet - a reboot command sent just before, say. */
+	tcflush(fd, TCIFLUSH);
 	s = calloc(1, sizeof(*s));
 	if (!s) {
 		close(fd);
