@@ -60,6 +60,9 @@ install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/docs/dfuflas
 
 if(TARGET dfusim)
   install(TARGETS dfusim RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT dfusim)
+  # dfusim run preloads it into the command (the modem ioctls on its ptys)
+  install(TARGETS dfusim_ttyshim LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/dfusim
+          NAMELINK_SKIP COMPONENT dfusim)
   install(FILES ${PROJECT_SOURCE_DIR}/docs/dfusim-run.md ${PROJECT_SOURCE_DIR}/docs/dfusim.md
           DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/dfusim COMPONENT dfusim)
 endif()

@@ -912,8 +912,10 @@ struct dfu_fome_bundle_info {
 	const char *path;            /* what was opened */
 	const char *board;           /* from the .ini signature line, or NULL */
 	const char *signature;       /* the .ini's signature = "...", or NULL */
-	const struct dfu_image *full;    /* fome.bin at 0x08000000 (bootloader + app, or app alone); may be NULL */
-	const struct dfu_image *update;  /* fome_update.srec (app only), NULL on boards without OpenBLT */
+	const struct dfu_image *full;    /* fome.bin at 0x08000000 (bootloader + app,
+					    or app alone); may be NULL */
+	const struct dfu_image *update;  /* fome_update.srec (app only), NULL on
+					    boards without OpenBLT */
 	uint32_t full_app_base;      /* where fome.bin's application starts (0x08000000, 0x08008000, 0x08020000) */
 	bool full_has_openblt;       /* fome.bin carries OpenBLT before its app */
 };

@@ -51,7 +51,7 @@ enum {
 	CDC_SET_CONTROL_LINE_STATE = 0x22,
 };
 
-#define KIND(k) (1u << DFUSIM_K_##k)
+#define KIND(k) (1ull << DFUSIM_K_##k)
 
 static const char *const state_names[] = {
 	"appIDLE", "appDETACH", "dfuIDLE", "dfuDNLOAD-SYNC", "dfuDNBUSY",
@@ -134,6 +134,9 @@ static uint32_t scaled_poll_ms(const struct dfusim *sim, uint32_t ms)
 static void enter_rom(struct dfusim *sim)
 {
 	sim->app_mode = false;
+	sim->mode = SIM_MODE_ROM;
+	sim->nout = 0;
+	sim->serial_busy_until = 0;
 	sim->state = DFU_STATE_IDLE;
 	sim->status = DFU_STATUS_OK;
 	sim->addr_ptr = sim->chip->flash_base;
@@ -187,7 +190,8 @@ void dfusim_factory_reset(struct dfusim *sim)
 	memset(sim->otp, 0xFF, sizeof(sim->otp));
 	memset(sim->feature, 0xFF, sizeof(sim->feature));
 	sim_default_serial(chip, sim->serial, sizeof(sim->serial));
-	sim_app_serial(chip, sim->app_serial, sizeof(sim->app_serial));
+	memcpy(sim->uid, chip->uid, sizeof(sim->uid));
+	sim_app_serial(sim->uid, sim->app_serial, sizeof(sim->app_serial));
 	sim_quirks_defaults(sim);
 	sim_ob_defaults(sim);
 	/* 115200 8N1 */
@@ -286,14 +290,13 @@ static void schedule(struct dfusim *sim, struct dfusim_reply *reply,
 {
 	const struct dfusim_timing *t = &sim->chip->t;
 
+	(void)t;
 	reply->event = ev;
 	reply->event_at_us = at;
 	switch (ev) {
 	case DFUSIM_EV_RESET_TO_DFU:
-		reply->back_at_us = at + sim_scaled_us(sim, t->reset_us);
-		break;
 	case DFUSIM_EV_RUN_APP:
-		reply->back_at_us = at + sim_scaled_us(sim, t->app_boot_us);
+		reply->back_at_us = at + sim_scaled_us(sim, sim_mode_boot_us(sim, sim_event_target(sim, ev)));
 		break;
 	case DFUSIM_EV_DISCONNECT:
 	case DFUSIM_EV_NONE:
@@ -727,10 +730,10 @@ static void std_request(struct dfusim *sim, const struct dfusim_setup *s, uint8_
 }
 
 /* The kinds a request counts as, for statistics and faults. */
-static uint32_t classify(const struct dfusim *sim, const struct dfusim_setup *s,
+static uint64_t classify(const struct dfusim *sim, const struct dfusim_setup *s,
 			 const uint8_t *data, size_t cap)
 {
-	uint32_t k = KIND(CONTROL);
+	uint64_t k = KIND(CONTROL);
 	bool have = s->w_length == 0 || (data && cap >= s->w_length);
 
 	if ((s->bm_request_type & DFU_USB_TYPE_MASK) == DFU_USB_TYPE_STANDARD)
@@ -861,6 +864,7 @@ static bool fault_now(struct dfusim *sim, struct dfusim_fault *f, const struct d
 		note(nt, "STALL fault=%s", f->spec);
 		return true;
 	case DFUSIM_FA_TIMEOUT:
+	case DFUSIM_FA_ERROR:  /* serial triggers only: never here */
 		reply->outcome = DFUSIM_NO_ANSWER;
 		note(nt, "TIMEOUT fault=%s", f->spec);
 		return true;
@@ -948,7 +952,7 @@ void dfusim_control(struct dfusim *sim, const struct dfusim_setup *setup,
 	uint8_t scratch = 0;
 	char req[128];
 	size_t wlen;
-	uint32_t kinds;
+	uint64_t kinds;
 	struct dfusim_fault *f;
 	bool in;
 
@@ -1098,7 +1102,8 @@ enum dfusim_bus_event dfusim_bus_reset(struct dfusim *sim, uint64_t now_us)
 	    (sim->state == DFU_STATE_MANIFEST && !sim->chip->dfuse)) {
 		sim->pending = DFUSIM_EV_RUN_APP;
 		sim->pending_at = now_us;
-		sim->pending_back = now_us + sim_scaled_us(sim, sim->chip->t.app_boot_us);
+		sim->pending_back = now_us + sim_scaled_us(sim, sim_mode_boot_us(sim,
+				sim_event_target(sim, DFUSIM_EV_RUN_APP)));
 		sim->off_bus = true;
 		sim_log(sim, "USB_RESET -> GONE event=RUN_APP");
 		return DFUSIM_EV_RUN_APP;
@@ -1116,19 +1121,30 @@ enum dfusim_bus_event dfusim_bus_reset(struct dfusim *sim, uint64_t now_us)
 void dfusim_reenumerated(struct dfusim *sim, uint64_t now_us)
 {
 	enum dfusim_bus_event ev;
+	enum sim_mode mode;
 
 	(void)now_us;
 	if (!sim)
 		return;
 	ev = sim->pending;
+	mode = sim_event_target(sim, ev);
 	sim->pending = DFUSIM_EV_NONE;
 	sim->pending_at = 0;
 	sim->off_bus = false;
+	sim->rom_requested = false;
 	enter_rom(sim);
-	if (ev == DFUSIM_EV_RUN_APP)
-		sim->app_mode = true;
+	sim->mode = mode;
+	sim->app_mode = mode == SIM_MODE_APP || mode == SIM_MODE_OPENBLT;
+	if (mode == SIM_MODE_OPENBLT) {
+		sim->openblt_backdoor = false;  /* BackDoorEntryHook clears it */
+		sim_xcp_enter(sim);
+	} else if (mode == SIM_MODE_APP) {
+		sim_app_enter(sim);
+	}
 	sim->stats.resets++;
-	sim_log(sim, "ENUMERATED %s", sim->app_mode ? "application" : "bootloader");
+	sim_log(sim, "ENUMERATED %s", mode == SIM_MODE_ROM ? "bootloader" :
+		mode == SIM_MODE_APP ? "application" : mode == SIM_MODE_OPENBLT ? "openblt" :
+		"nothing (no USB)");
 }
 
 /* The application reboots into the ROM; returns when it is back. */
@@ -1137,6 +1153,7 @@ uint64_t dfusim_app_reboot_to_dfu(struct dfusim *sim, uint64_t now_us)
 	if (!sim)
 		return now_us;
 	sim->pending = DFUSIM_EV_RESET_TO_DFU;
+	sim->rom_requested = true;
 	sim->pending_at = now_us;
 	sim->pending_back = now_us + sim_scaled_us(sim, sim->chip->t.reset_us);
 	sim->off_bus = true;

@@ -1,5 +1,7 @@
 /*
- * dfusim.h - libdfusim: a pure model of the STM32 ROM DFU bootloader.
+ * dfusim.h - libdfusim: a pure model of the STM32 ROM DFU bootloader and,
+ * on FOME boards, of OpenBLT and the running application on their USB
+ * serial port (sim/README.md: the whole ECU).
  *
  * The model does no I/O and reads no clock: every call that needs the time
  * is given it (now_us, a monotonic clock in microseconds chosen by the
@@ -152,6 +154,40 @@ void dfusim_reenumerated(struct dfusim *sim, uint64_t now_us);
  * leaves the bus now; returns when the bootloader enumerates, after which
  * the front end calls dfusim_reenumerated(). */
 uint64_t dfusim_app_reboot_to_dfu(struct dfusim *sim, uint64_t now_us);
+
+/*
+ * The whole ECU: what runs after a reset is decided by BOOT0 and the flash
+ * contents (sim/boot.c). Without a call to dfusim_set_boot_from_flash()
+ * BOOT0 is held high: the chip powers up in the ROM, as dfusim always did.
+ * From flash it runs OpenBLT, the FOME application or nothing, by what
+ * flash holds. Call dfusim_power_on() after the flash is loaded.
+ */
+int dfusim_set_boot_from_flash(struct dfusim *sim, bool from_flash);
+/* The chip's 96-bit unique ID (default: the profile's). FOME's USB serial
+ * is made of it, and OpenBLT shows it at the UID registers. */
+int dfusim_set_uid(struct dfusim *sim, const uint32_t uid[3]);
+void dfusim_uid(const struct dfusim *sim, uint32_t uid[3]);
+void dfusim_power_on(struct dfusim *sim, uint64_t now_us);
+/* Whether anything is on the bus now (false: blank flash booted from
+ * flash, or off the bus between a reset and its enumeration). */
+bool dfusim_on_bus(const struct dfusim *sim);
+/* "rom", "application", "openblt" or "none": what runs now. */
+const char *dfusim_mode_name(const struct dfusim *sim);
+
+/*
+ * The CDC serial port of the application (FOME's TunerStudio console) or
+ * of OpenBLT (XCP). dfusim_serial_input() takes what the host wrote at
+ * now_us (len 0: only time passes, which a lone plain 'S' needs); a reboot
+ * or fault comes back as reply->event with its times, as for control
+ * transfers (outcome GONE: the chip is already leaving, nothing taken).
+ * dfusim_serial_output() hands over the answers due by now_us (whole
+ * answers only, at most cap bytes) and says in *next_us when the next one
+ * is due (0: none waiting).
+ */
+void dfusim_serial_input(struct dfusim *sim, const uint8_t *data, size_t len,
+			 uint64_t now_us, struct dfusim_reply *reply);
+size_t dfusim_serial_output(struct dfusim *sim, uint8_t *buf, size_t cap, uint64_t now_us,
+			    uint64_t *next_us);
 
 /* Raw memories, for state files and tests. The pointers stay valid for the
  * simulator's life; writing through them changes the model's memory. */

@@ -20,6 +20,12 @@
  *                                  device vanishes, then it comes back in the
  *                                  ROM (event RESET_TO_DFU); on other requests
  *                                  it vanishes at that request
+ *            | 'unplug'            the same as disconnect (the cable pulled)
+ *            | 'power'             the same as powerloss
+ *            | 'error'             (serial triggers only) the request fails:
+ *                                  OpenBLT answers FE 31 (ERR_GENERIC, what
+ *                                  a failed erase or write gives), the
+ *                                  console a frame with status 0x83
  *            | 'misdirect'         (trigger 'erase' only) the sector erase
  *                                  reports success but erases the sector
  *                                  before the one asked (by the true map),
@@ -43,10 +49,25 @@
  *              setaddr | erase (sector erase) | masserase | unprotect |
  *              write (data DNLOAD to flash/OTP) | read (data UPLOAD) |
  *              leave | optionbytes (a write to the option bytes)
+ *            | the serial port (--boot flash, after leave, reboot commands):
+ *              ts (every console request) | ts-signature ('S', 'Q') |
+ *              ts-bootloader ('L') | ts-reboot ('E' reboot_dfu /
+ *              reboot_openblt, 'Z' 00 BA / 00 BC) | xcp (every XCP packet) |
+ *              xcp-connect | xcp-status | xcp-set-mta | xcp-upload (UPLOAD,
+ *              SHORT_UPLOAD) | xcp-start (PROGRAM_START) | xcp-clear
+ *              (PROGRAM_CLEAR) | xcp-program (PROGRAM, PROGRAM_MAX) |
+ *              xcp-reset (PROGRAM_RESET) | xcp-other
+ *              On the serial port 'stall' and 'timeout' mean no answer and
+ *              nothing done; 'powerloss' at xcp-clear leaves the first half
+ *              of the first sector erased, at xcp-program the first half
+ *              of the bytes written, then the chip restarts (BOOT pin and
+ *              flash decide what comes back).
  *
  * Examples: "disconnect@dnload:5", "stall@getstatus:3",
  * "status=errWRITE@addr:0x08004000-0x08007fff", "timeout@upload:2",
- * "powerloss@write:40", "status=errVERIFY@write:1,repeat", "misdirect@erase:2".
+ * "powerloss@write:40", "status=errVERIFY@write:1,repeat", "misdirect@erase:2",
+ * "unplug@xcp-clear:2", "power@xcp-program:40", "stall@xcp-upload:1",
+ * "error@xcp-program:3", "unplug@ts-reboot:1".
  * A request that is of several kinds (a SET_ADDRESS is a dnload and a
  * setaddr) counts for each; the first armed fault that matches fires.
  */
@@ -77,6 +98,20 @@ static const char *const kind_names[DFUSIM_K_COUNT] = {
 	[DFUSIM_K_READ] = "read",
 	[DFUSIM_K_LEAVE] = "leave",
 	[DFUSIM_K_OPTIONBYTES] = "optionbytes",
+	[DFUSIM_K_TS] = "ts",
+	[DFUSIM_K_TS_SIGNATURE] = "ts-signature",
+	[DFUSIM_K_TS_BOOTLOADER] = "ts-bootloader",
+	[DFUSIM_K_TS_REBOOT] = "ts-reboot",
+	[DFUSIM_K_XCP] = "xcp",
+	[DFUSIM_K_XCP_CONNECT] = "xcp-connect",
+	[DFUSIM_K_XCP_STATUS] = "xcp-status",
+	[DFUSIM_K_XCP_SET_MTA] = "xcp-set-mta",
+	[DFUSIM_K_XCP_UPLOAD] = "xcp-upload",
+	[DFUSIM_K_XCP_START] = "xcp-start",
+	[DFUSIM_K_XCP_CLEAR] = "xcp-clear",
+	[DFUSIM_K_XCP_PROGRAM] = "xcp-program",
+	[DFUSIM_K_XCP_RESET] = "xcp-reset",
+	[DFUSIM_K_XCP_OTHER] = "xcp-other",
 };
 
 /* A request kind's name as the grammar and the stats spell it. */
@@ -124,13 +159,17 @@ int sim_fault_parse(const char *spec, struct dfusim_fault *out, char *err, size_
 		return -1;
 	}
 	alen = (size_t)(at - spec);
-	if (alen == 10 && strncmp(spec, "disconnect", alen) == 0) {
+	if ((alen == 10 && strncmp(spec, "disconnect", alen) == 0) ||
+	    (alen == 6 && strncmp(spec, "unplug", alen) == 0)) {
 		f.action = DFUSIM_FA_DISCONNECT;
+	} else if (alen == 5 && strncmp(spec, "error", alen) == 0) {
+		f.action = DFUSIM_FA_ERROR;
 	} else if (alen == 5 && strncmp(spec, "stall", alen) == 0) {
 		f.action = DFUSIM_FA_STALL;
 	} else if (alen == 7 && strncmp(spec, "timeout", alen) == 0) {
 		f.action = DFUSIM_FA_TIMEOUT;
-	} else if (alen == 9 && strncmp(spec, "powerloss", alen) == 0) {
+	} else if ((alen == 9 && strncmp(spec, "powerloss", alen) == 0) ||
+		   (alen == 5 && strncmp(spec, "power", alen) == 0)) {
 		f.action = DFUSIM_FA_POWERLOSS;
 	} else if (alen == 9 && strncmp(spec, "misdirect", alen) == 0) {
 		f.action = DFUSIM_FA_MISDIRECT;
@@ -154,7 +193,7 @@ int sim_fault_parse(const char *spec, struct dfusim_fault *out, char *err, size_
 		f.status = (enum dfu_status_code)st;
 	} else {
 		snprintf(err, errcap, "fault '%s': unknown action (disconnect, stall, timeout, "
-			 "status=ERR, powerloss, misdirect)", spec);
+			 "status=ERR, powerloss, misdirect, unplug, power, error)", spec);
 		return -1;
 	}
 
@@ -203,6 +242,11 @@ int sim_fault_parse(const char *spec, struct dfusim_fault *out, char *err, size_
 		return -1;
 	}
 	f.kind = (enum dfusim_kind)i;
+	if (f.action == DFUSIM_FA_ERROR && f.kind < DFUSIM_K_TS) {
+		snprintf(err, errcap, "fault '%s': error takes a serial trigger (ts-*, xcp-*); "
+			 "DFU requests take status=ERR", spec);
+		return -1;
+	}
 	if (f.action == DFUSIM_FA_MISDIRECT && f.kind != DFUSIM_K_ERASE) {
 		snprintf(err, errcap, "fault '%s': misdirect takes the trigger erase[:N]", spec);
 		return -1;
@@ -233,7 +277,7 @@ int dfusim_add_fault(struct dfusim *sim, const char *spec)
 
 /* The first armed count fault whose kind this request is and whose count
  * has come (the request was counted already); marks it fired. */
-struct dfusim_fault *sim_fault_by_count(struct dfusim *sim, uint32_t kinds)
+struct dfusim_fault *sim_fault_by_count(struct dfusim *sim, uint64_t kinds)
 {
 	size_t i;
 
@@ -241,7 +285,7 @@ struct dfusim_fault *sim_fault_by_count(struct dfusim *sim, uint32_t kinds)
 		struct dfusim_fault *f = &sim->faults[i];
 		uint64_t seen;
 
-		if (f->by_addr || !(kinds & (1u << f->kind)))
+		if (f->by_addr || !(kinds & (1ull << f->kind)))
 			continue;
 		if (f->fired && !f->repeat)
 			continue;

@@ -53,7 +53,7 @@ uint32_t sim_block_addr(const struct dfusim *sim, uint16_t block)
 }
 
 /* Model time to erase a sector of this size. */
-static uint32_t erase_time(const struct dfusim_timing *t, uint32_t size)
+uint32_t sim_erase_time(const struct dfusim_timing *t, uint32_t size)
 {
 	size_t i;
 	uint32_t best = 0;
@@ -146,7 +146,7 @@ static void op_erase(struct dfusim *sim, struct dfusim_op *op, enum run_mode mod
 
 		snprintf(op->what, sizeof(op->what), "ERASE 0x%08x misdirected to %s (misdirect)",
 			 (unsigned)op->addr, start > c->flash_base ? "the sector before" : "nothing");
-		op->model_us = erase_time(&c->t, size);
+		op->model_us = sim_erase_time(&c->t, size);
 		if (start > c->flash_base)
 			before = sim_map_sector(map, c->flash_base, start - 1, &start, &size);
 		if (before < 0)
@@ -167,7 +167,7 @@ static void op_erase(struct dfusim *sim, struct dfusim_op *op, enum run_mode mod
 	snprintf(op->what, sizeof(op->what), "ERASE 0x%08x sector %d 0x%08x+%u%s",
 		 (unsigned)op->addr, n, (unsigned)start, (unsigned)size,
 		 quirk ? " (f7-dualbank-erase)" : "");
-	op->model_us = erase_time(&c->t, size);
+	op->model_us = sim_erase_time(&c->t, size);
 	if (mode == RUN_NONE)
 		return;
 	sim_flash_erase_range(sim, start - c->flash_base, mode == RUN_HALF ? size / 2 : size);

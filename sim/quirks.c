@@ -52,6 +52,13 @@ static const struct quirk_row quirks[] = {
 	  "After every enumeration into the ROM the device is in dfuERROR with status "
 	  "errFIRMWARE (10) until a CLRSTATUS, as many dfu-util logs of F4/F7 boards show "
 	  "('dfuERROR, clearing status')." },
+	{ DFUSIM_Q_OPENBLT_CROSS_ERASE, "openblt-cross-erase",
+	  "OpenBLT (FOME's build): one PROGRAM_CLEAR whose range crosses a sector boundary "
+	  "erases only the first sector and answers OK; the rest keeps its old bytes and "
+	  "the programming that follows leaves a corrupt image ('happy update but device "
+	  "does not reboot', rusEFI issue 8515; FOME's console erases in 4 KiB requests "
+	  "for that reason). Seen on F7 boards; which builds have it is not known, so it "
+	  "is off on every profile." },
 };
 
 const char *sim_quirk_name(enum dfusim_quirk q)

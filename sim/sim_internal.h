@@ -14,6 +14,11 @@
  *   fault.c    fault specs and their matching
  *   stats.c    statistics, the per-request log line
  *   strbuf.c   a growable string for JSON
+ *   boot.c     what runs after a reset (ROM, application, OpenBLT, nothing)
+ *              decided by the BOOT pin and the flash contents; the FOME
+ *              image check; the serial port's byte queue both ways
+ *   app.c      the running FOME application's TunerStudio console
+ *   openblt.c  OpenBLT's XCP target on the chip's flash
  */
 #ifndef DFUSIM_SIM_INTERNAL_H
 #define DFUSIM_SIM_INTERNAL_H
@@ -69,6 +74,21 @@ enum dfusim_kind {
 	DFUSIM_K_READ,
 	DFUSIM_K_LEAVE,
 	DFUSIM_K_OPTIONBYTES,
+	/* the serial port: FOME's console and OpenBLT's XCP */
+	DFUSIM_K_TS,             /* every console request */
+	DFUSIM_K_TS_SIGNATURE,   /* 'S' / 'Q', framed or plain */
+	DFUSIM_K_TS_BOOTLOADER,  /* 'L' */
+	DFUSIM_K_TS_REBOOT,      /* 'E' reboot_*, 'Z' 00 BA / 00 BC */
+	DFUSIM_K_XCP,            /* every XCP packet */
+	DFUSIM_K_XCP_CONNECT,
+	DFUSIM_K_XCP_STATUS,     /* GET_STATUS */
+	DFUSIM_K_XCP_SET_MTA,
+	DFUSIM_K_XCP_UPLOAD,     /* UPLOAD and SHORT_UPLOAD */
+	DFUSIM_K_XCP_START,      /* PROGRAM_START */
+	DFUSIM_K_XCP_CLEAR,      /* PROGRAM_CLEAR */
+	DFUSIM_K_XCP_PROGRAM,    /* PROGRAM (n = 0 too) and PROGRAM_MAX */
+	DFUSIM_K_XCP_RESET,      /* PROGRAM_RESET */
+	DFUSIM_K_XCP_OTHER,      /* DISCONNECT, SYNCH, GET_ID, ..., unknown */
 	DFUSIM_K_COUNT,
 };
 
@@ -79,6 +99,7 @@ enum dfusim_quirk {
 	DFUSIM_Q_H7_STUCK_BUSY,
 	DFUSIM_Q_LEAVE_PIPE_ERROR,
 	DFUSIM_Q_FIRST_STATUS_ERRFIRMWARE,
+	DFUSIM_Q_OPENBLT_CROSS_ERASE,
 	DFUSIM_Q_COUNT,
 };
 #define DFUSIM_QUIRK_BIT(q) (1u << (q))
@@ -180,6 +201,7 @@ enum dfusim_fault_action {
 	DFUSIM_FA_STATUS,
 	DFUSIM_FA_POWERLOSS,
 	DFUSIM_FA_MISDIRECT,
+	DFUSIM_FA_ERROR,            /* serial requests: FE 31 / status 0x83 */
 };
 
 struct dfusim_fault {
@@ -238,12 +260,50 @@ struct dfusim_stats {
 	uint64_t poll_reported_ms;  /* sum of the scaled poll timeouts sent */
 };
 
+/* What runs on the chip. */
+enum sim_mode {
+	SIM_MODE_ROM,       /* the ROM DFU bootloader */
+	SIM_MODE_APP,       /* the FOME application: CDC-ACM, TunerStudio */
+	SIM_MODE_OPENBLT,   /* OpenBLT: CDC-ACM, XCP */
+	SIM_MODE_NONE,      /* nothing on the bus (blank flash, BOOT0 low) */
+};
+
+#define DFUSIM_SERIAL_CHUNK 256
+#define DFUSIM_SERIAL_QUEUE 16
+/* Bytes on their way to the host, not before `at` (the caller's clock). */
+struct sim_out_chunk {
+	uint64_t at;
+	uint16_t len;
+	uint8_t data[2 + DFUSIM_SERIAL_CHUNK];
+};
+
+/* The TunerStudio console's receive side (fome-fw tunerstudio.cpp). */
+#define SIM_TS_MAX_PAYLOAD 2048  /* [guess] the scratch buffer's size */
+struct sim_ts {
+	uint8_t buf[SIM_TS_MAX_PAYLOAD + 6];
+	size_t have;
+	uint64_t first_us;          /* when the packet's first byte came */
+};
+
+/* OpenBLT's XCP target: xcp.c's xcpInfo, the USB packet reader and
+ * FOME's H7 write block (openblt_flash_h7.cpp). */
+#define SIM_XCP_H7_BLOCK 1024
+struct sim_xcp {
+	bool connected;
+	uint32_t mta;
+	uint8_t pkt[256];           /* [len][bytes] being received */
+	size_t have;
+	uint32_t block_base;        /* H7: 0xFFFFFFFF when none */
+	uint8_t block[SIM_XCP_H7_BLOCK];
+};
+
 struct dfusim {
 	const struct dfusim_chip *chip;
 	char error[256];
 	double scale;
 	char serial[64];
-	char app_serial[32];
+	char app_serial[32];        /* FOME's: the UID in hex */
+	uint32_t uid[3];            /* this chip's UID (the profile's, or set) */
 	bool quirk[DFUSIM_Q_COUNT];
 
 	uint8_t *flash;
@@ -262,6 +322,16 @@ struct dfusim {
 	uint64_t pending_at;
 	uint64_t pending_back;      /* when it enumerates again */
 	bool off_bus;               /* left the bus; until dfusim_reenumerated */
+	enum sim_mode mode;         /* what runs (app_mode: APP or OPENBLT) */
+	bool boot_flash;            /* BOOT0 low: resets start from flash */
+	bool openblt_backdoor;      /* FOME's shared parameter: OpenBLT
+					stays at the next start */
+	bool rom_requested;         /* the reset on its way jumps to the ROM */
+	struct sim_out_chunk out[DFUSIM_SERIAL_QUEUE];
+	size_t nout;
+	uint64_t serial_busy_until; /* the caller's clock */
+	struct sim_ts ts;
+	struct sim_xcp xcp;
 
 	/* DFU */
 	enum dfu_state state;
@@ -349,7 +419,7 @@ int sim_get_descriptor(const struct dfusim *sim, uint8_t type, uint8_t index,
 		       uint16_t langid, uint8_t *buf, size_t cap);
 size_t sim_functional_desc(const struct dfusim *sim, uint8_t *buf);
 void sim_default_serial(const struct dfusim_chip *chip, char *buf, size_t cap);
-void sim_app_serial(const struct dfusim_chip *chip, char *buf, size_t cap);
+void sim_app_serial(const uint32_t uid[3], char *buf, size_t cap);
 
 /* quirks.c */
 const char *sim_quirk_name(enum dfusim_quirk q);
@@ -362,13 +432,13 @@ void sim_quirks_json(struct sb *sb, uint32_t mask);
 int sim_fault_parse(const char *spec, struct dfusim_fault *out, char *err, size_t errcap);
 /* The first armed fault that fires for a request of these kinds (a bit
  * mask of 1 << enum dfusim_kind), counted already; NULL if none. */
-struct dfusim_fault *sim_fault_by_count(struct dfusim *sim, uint32_t kinds);
+struct dfusim_fault *sim_fault_by_count(struct dfusim *sim, uint64_t kinds);
 /* The first armed address fault whose range meets [lo, hi]. */
 struct dfusim_fault *sim_fault_by_addr(struct dfusim *sim, uint32_t lo, uint32_t hi);
 const char *sim_kind_name(enum dfusim_kind kind);
 
 /* stats.c */
-void sim_count(struct dfusim *sim, uint32_t kinds);
+void sim_count(struct dfusim *sim, uint64_t kinds);
 void sim_log(struct dfusim *sim, const char *fmt, ...) DFUSIM_PRINTF(2, 3);
 
 /* ops.c */
@@ -384,5 +454,43 @@ uint32_t sim_block_addr(const struct dfusim *sim, uint16_t block);
 /* Model microseconds a control transfer with len data bytes takes at full
  * speed. */
 uint64_t sim_transfer_us(const struct dfusim *sim, size_t len);
+/* Model microseconds to erase one sector of this size. */
+uint32_t sim_erase_time(const struct dfusim_timing *t, uint32_t size);
+
+/* boot.c */
+#define SIM_KIND(k) (1ull << (k))
+/* Where OpenBLT puts the application on this chip (0: no OpenBLT port). */
+uint32_t sim_openblt_app_base(const struct dfusim *sim);
+/* Whether a FOME image with a matching CRC starts at addr. */
+bool sim_fome_image_valid(const struct dfusim *sim, uint32_t addr);
+bool sim_openblt_present(const struct dfusim *sim);
+/* What a start from flash runs now (the backdoor flag is not consumed). */
+enum sim_mode sim_flash_boot_mode(const struct dfusim *sim);
+/* What the event on its way starts, and after how many model us it is on
+ * the bus. */
+enum sim_mode sim_event_target(const struct dfusim *sim, enum dfusim_bus_event ev);
+uint32_t sim_mode_boot_us(const struct dfusim *sim, enum sim_mode mode);
+/* Queues bytes for the host at `at` (dropped when the queue is full). */
+void sim_serial_send(struct dfusim *sim, uint64_t at, const uint8_t *data, size_t len);
+/* Reads len bytes of what the CPU sees at addr (flash, identity
+ * registers, H7 option registers; 0 elsewhere). */
+void sim_cpu_read(const struct dfusim *sim, uint32_t addr, uint8_t *buf, size_t len);
+uint32_t sim_crc32(uint32_t crc, const uint8_t *p, size_t len);
+const uint8_t *sim_find(const uint8_t *hay, size_t len, const char *needle);
+/* Fills the reply with a bus event at `at` and marks it pending. */
+void sim_serial_event(struct dfusim *sim, struct dfusim_reply *reply,
+		      enum dfusim_bus_event ev, uint64_t at);
+
+/* app.c: the application's console takes bytes; len 0 = time passes. */
+void sim_app_input(struct dfusim *sim, const uint8_t *data, size_t len, uint64_t now_us,
+		   struct dfusim_reply *reply);
+void sim_app_enter(struct dfusim *sim);
+/* The application's signature ("rusEFI (FOME) ..."). */
+void sim_app_signature(const struct dfusim *sim, char *buf, size_t cap);
+
+/* openblt.c */
+void sim_xcp_input(struct dfusim *sim, const uint8_t *data, size_t len, uint64_t now_us,
+		   struct dfusim_reply *reply);
+void sim_xcp_enter(struct dfusim *sim);
 
 #endif /* DFUSIM_SIM_INTERNAL_H */

@@ -8,12 +8,12 @@
 #include <stdio.h>
 
 /* Counts one request of every kind set in kinds. */
-void sim_count(struct dfusim *sim, uint32_t kinds)
+void sim_count(struct dfusim *sim, uint64_t kinds)
 {
 	size_t k;
 
 	for (k = 0; k < DFUSIM_K_COUNT; k++)
-		if (kinds & (1u << k))
+		if (kinds & (1ull << k))
 			sim->stats.requests[k]++;
 }
 

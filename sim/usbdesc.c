@@ -49,10 +49,9 @@ void sim_default_serial(const struct dfusim_chip *chip, char *buf, size_t cap)
 }
 
 /* FOME's USB serial: the 12 UID bytes as 24 upper-case hex digits. */
-void sim_app_serial(const struct dfusim_chip *chip, char *buf, size_t cap)
+void sim_app_serial(const uint32_t uid[3], char *buf, size_t cap)
 {
-	snprintf(buf, cap, "%08X%08X%08X", (unsigned)chip->uid[0],
-		 (unsigned)chip->uid[1], (unsigned)chip->uid[2]);
+	snprintf(buf, cap, "%08X%08X%08X", (unsigned)uid[0], (unsigned)uid[1], (unsigned)uid[2]);
 }
 
 static void put16(uint8_t *p, uint16_t v)
@@ -211,6 +210,8 @@ void dfusim_identity(const struct dfusim *sim, struct dfusim_identity *out)
 	const struct dfusim_chip *c = sim->chip;
 
 	memset(out, 0, sizeof(*out));
+	if (sim->mode == SIM_MODE_NONE)
+		return;  /* nothing that enumerates */
 	out->id_vendor = sim->app_mode ? APP_VID : c->id_vendor;
 	out->id_product = sim->app_mode ? APP_PID : c->id_product;
 	out->bcd_device = sim->app_mode ? APP_BCD : c->bcd_device;

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* How long the firmware gets to answer 'S'; OpenBLT's quiet time. */
 #define ECU_SIGNATURE_MS 400u
@@ -24,6 +25,8 @@
 #define ECU_CONNECT_MS 300u
 /* How often the bus is looked at while waiting. */
 #define ECU_POLL_MS 100u
+/* How long a rebooting ECU may keep its port before it drops it. */
+#define ECU_REBOOT_GONE_MS 2000u
 
 /* See dfuflash.h. */
 const char *dfu_ecu_state_name(enum dfu_ecu_state state)
@@ -156,6 +159,35 @@ static bool look_dfu(struct dfu_ctx *ctx, const struct dfu_ecu_want *want, struc
 	return found == 1;
 }
 
+/* The USB serial number of the port at path (a /dev/serial/by-id link
+ * included), or "" when it is not a USB port we can see. */
+static void usb_serial_of(struct dfu_ctx *ctx, const char *path, char *out, size_t cap)
+{
+	struct dfu_serial_port *ports = NULL;
+	char link[256], target[512];
+	const char *name = path;
+	size_t n = 0, i;
+	ssize_t len;
+
+	out[0] = '\0';
+	/* /dev/serial/by-id/usb-FOME_...-if00 -> ../../ttyACM0. (Not
+	 * realpath(): umockdev's preload overruns its buffer.) */
+	len = !strncmp(path, "/dev/serial/", 12) ? readlink(path, link, sizeof(link) - 1) : -1;
+	if (len > 0) {
+		link[len] = '\0';
+		name = strrchr(link, '/') ? strrchr(link, '/') + 1 : link;
+	} else {
+		name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	}
+	snprintf(target, sizeof(target), "/dev/%s", name);
+	if (dfu_serial_list(ctx, &ports, &n))
+		return;
+	for (i = 0; i < n; i++)
+		if (!strcmp(ports[i].path, target))
+			snprintf(out, cap, "%s", ports[i].serial);
+	free(ports);
+}
+
 /* One look for an ECU that want accepts. */
 static int look_once(struct dfu_ctx *ctx, const struct dfu_ecu_want *want, struct dfu_ecu *out)
 {
@@ -167,15 +199,7 @@ static int look_once(struct dfu_ctx *ctx, const struct dfu_ecu_want *want, struc
 	if (want->port) {
 		memset(&e, 0, sizeof(e));
 		snprintf(e.port, sizeof(e.port), "%s", want->port);
-		/* A USB tty named by hand still has its USB serial: after a
-		 * reboot the ECU is found by it, wherever it comes back. */
-		if (!dfu_serial_list(ctx, &ports, &n)) {
-			for (i = 0; i < n; i++)
-				if (!strcmp(ports[i].path, want->port))
-					snprintf(e.serial, sizeof(e.serial), "%s", ports[i].serial);
-			free(ports);
-			ports = NULL;
-		}
+		usb_serial_of(ctx, want->port, e.serial, sizeof(e.serial));
 		err = probe_port(ctx, want->port, &e);
 		if (err == DFU_ERR_BUSY || err == DFU_ERR_ACCESS)
 			return err;
@@ -183,7 +207,10 @@ static int look_once(struct dfu_ctx *ctx, const struct dfu_ecu_want *want, struc
 			*out = e;
 			return DFU_OK;
 		}
-	} else if (!dfu_serial_list(ctx, &ports, &n)) {
+	}
+	/* A named port may come back under another name after a reset: then
+	 * the serial number finds it. */
+	if ((!want->port || want->serial) && !dfu_serial_list(ctx, &ports, &n)) {
 		for (i = 0; i < n; i++) {
 			const struct dfu_serial_port *p = &ports[i];
 
@@ -257,6 +284,16 @@ int dfu_ecu_send_reboot(struct dfu_ctx *ctx, const struct dfu_ecu *ecu, bool to_
 	if (err)
 		return err;
 	err = dfu_ts_reboot(s, to_openblt);
+	/* Keep the port open until the ECU drops it: bytes still queued in a
+	 * port closed right after the write can be lost (a pty flushes them;
+	 * a CDC-ACM port may not have sent them yet). */
+	if (!err) {
+		uint64_t until = dfu_ecu_now_ms() + ECU_REBOOT_GONE_MS;
+		uint8_t b;
+
+		while (dfu_ecu_now_ms() < until && dfu_serial_read(s, &b, 1, 50) != DFU_ERR_DISCONNECTED)
+			;
+	}
 	dfu_serial_close(s);
 	if (err)
 		return dfu_fail_during(ctx, err, to_openblt ? "asking the ECU to reboot into OpenBLT" :

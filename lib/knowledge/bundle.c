@@ -4,7 +4,7 @@
  * 0x08000000, or the application alone on boards without OpenBLT),
  * fome_update.srec (the application alone, for OpenBLT), fome_bl.srec,
  * the TunerStudio .ini whose `signature = "..."` names the board, and
- * console/ and drivers/ (fome-fw .github/workflows, misc/bundle). Or a
+ * console/ and drivers/ (fome-fw misc/jenkins/build_working_folder.sh). Or a
  * single firmware file. Every image is checked with FOME's own CRC when it
  * is read, so a corrupt download is refused before any device is touched.
  * No device I/O; the zip is read with libzip.
@@ -233,8 +233,8 @@ static int take_ini(struct dfu_ctx *ctx, struct dfu_fome_bundle *b, const uint8_
 
 /* The indices of the bundle's files: the shallowest of each name. */
 struct bundle_entries {
-	zip_int64_t bin, srec, ini;
-	unsigned bin_depth, srec_depth, ini_depth;
+	zip_int64_t bin, srec;
+	unsigned bin_depth, srec_depth;
 };
 
 static void pick(zip_int64_t *slot, unsigned *slot_depth, zip_int64_t idx, unsigned d)
@@ -247,7 +247,7 @@ static void pick(zip_int64_t *slot, unsigned *slot_depth, zip_int64_t idx, unsig
 
 static int read_zip(struct dfu_ctx *ctx, struct dfu_fome_bundle *b, zip_t *z)
 {
-	struct bundle_entries e = { -1, -1, -1, 0, 0, 0 };
+	struct bundle_entries e = { -1, -1, 0, 0 };
 	zip_int64_t i, n = zip_get_num_entries(z, 0);
 	char where[PATH_MAX + 80];
 	uint8_t *data = NULL;
@@ -270,8 +270,6 @@ static int read_zip(struct dfu_ctx *ctx, struct dfu_fome_bundle *b, zip_t *z)
 			pick(&e.bin, &e.bin_depth, i, d);
 		else if (!strcasecmp(bn, "fome_update.srec"))
 			pick(&e.srec, &e.srec_depth, i, d);
-		else if (ends_with(bn, ".ini"))
-			pick(&e.ini, &e.ini_depth, i, d);
 	}
 	if (e.bin < 0)
 		return dfu_fail(ctx, DFU_ERR_FORMAT,
@@ -302,11 +300,18 @@ static int read_zip(struct dfu_ctx *ctx, struct dfu_fome_bundle *b, zip_t *z)
 		if (err)
 			return err;
 	}
-	if (e.ini >= 0) {
-		err = zip_read_entry(ctx, b->path, z, (zip_uint64_t)e.ini, "the .ini", &data, &len);
+	/* The TunerStudio .ini beside fome.bin (build_working_folder.sh copies
+	 * one, rusefi.ini or the board's): the first with a signature line. */
+	for (i = 0; i < n && !b->signature; i++) {
+		const char *name = zip_get_name(z, (zip_uint64_t)i, 0);
+
+		if (!name || depth(name) > 1 || !ends_with(name, ".ini"))
+			continue;
+		err = zip_read_entry(ctx, b->path, z, (zip_uint64_t)i, name, &data, &len);
 		if (!err)
 			err = take_ini(ctx, b, data, len);
 		free(data);
+		data = NULL;
 		if (err)
 			return err;
 	}

@@ -85,7 +85,8 @@ int dfu_dev_probe(struct dfu_dev *dev);
  * framed reply into reply (status byte first, at most cap bytes);
  * *reply_len its length. DFU_ERR_PROTOCOL for a reply with a bad length
  * or CRC; DFU_ERR_DEVICE when its status is not 0 (the detail names the
- * code); DFU_ERR_TIMEOUT, DFU_ERR_DISCONNECTED from the port. */
+ * code); DFU_ERR_TIMEOUT (timeout_ms bounds the whole exchange),
+ * DFU_ERR_DISCONNECTED from the port. */
 int dfu_ts_request(struct dfu_serial *s, const uint8_t *payload, size_t len, uint8_t *reply,
 		   size_t cap, size_t *reply_len, unsigned timeout_ms);
 /* The firmware's signature ("rusEFI (FOME) master.2026.08.22.f407-discovery.2761473362")

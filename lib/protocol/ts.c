@@ -14,6 +14,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <zlib.h>
 
 /* The firmware's largest reply we ask for is the signature (under 100
@@ -23,6 +24,22 @@
 
 /* How long the reboot command may take to leave: it is 20 bytes. */
 #define TS_WRITE_TIMEOUT_MS 1000
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* What is left of a deadline, at least 1 ms so a read still looks once. */
+static unsigned left_ms(uint64_t deadline)
+{
+	uint64_t now = now_ms();
+
+	return now + 1 >= deadline ? 1u : (unsigned)(deadline - now);
+}
 
 static void put_be32(uint8_t *p, uint32_t v)
 {
@@ -63,6 +80,7 @@ int dfu_ts_request(struct dfu_serial *s, const uint8_t *payload, size_t len, uin
 {
 	struct dfu_ctx *ctx = dfu_serial_ctx(s);
 	uint8_t head[2], tail[4], body[TS_MAX_PAYLOAD];
+	uint64_t deadline = now_ms() + timeout_ms;  /* for the whole exchange */
 	uint32_t want, got;
 	size_t n;
 	int err;
@@ -70,7 +88,7 @@ int dfu_ts_request(struct dfu_serial *s, const uint8_t *payload, size_t len, uin
 	err = send_frame(s, payload, len, timeout_ms);
 	if (err)
 		return err;
-	err = dfu_serial_read(s, head, 2, timeout_ms);
+	err = dfu_serial_read(s, head, 2, left_ms(deadline));
 	if (err)
 		return err;
 	n = (size_t)head[0] << 8 | head[1];
@@ -82,9 +100,9 @@ int dfu_ts_request(struct dfu_serial *s, const uint8_t *payload, size_t len, uin
 				"TunerStudio reply. Is this port a FOME ECU (and not its "
 				"bootloader)?", dfu_serial_path(s), payload[0], n);
 	}
-	err = dfu_serial_read(s, body, n, timeout_ms);
+	err = dfu_serial_read(s, body, n, left_ms(deadline));
 	if (!err)
-		err = dfu_serial_read(s, tail, 4, timeout_ms);
+		err = dfu_serial_read(s, tail, 4, left_ms(deadline));
 	if (err)
 		return err;
 	want = (uint32_t)tail[0] << 24 | (uint32_t)tail[1] << 16 | (uint32_t)tail[2] << 8 | tail[3];
@@ -110,15 +128,28 @@ int dfu_ts_request(struct dfu_serial *s, const uint8_t *payload, size_t len, uin
 }
 
 /* See protocol.h. 'S' answers status, the signature and a NUL
- * (tunerstudio.cpp handleQueryCommand). */
+ * (tunerstudio.cpp handleQueryCommand, which ignores the bytes after the
+ * command).
+ *
+ * The request must also be harmless to OpenBLT, which may be what listens
+ * on the port (the same USB ids): FOME's OpenBLT never drops a packet it
+ * has the length byte of (its TimerGet() is always 0, so the 100 ms
+ * timeout in openblt_usb.cpp never fires), and a plain 'S' frame's CRC
+ * would start a packet that swallows the XCP CONNECT after it. So the
+ * frame is 'S' and four bytes chosen so that the CRC-32 is 0: OpenBLT
+ * reads 00 05 53 5E E5 B9 4D 00 00 00 00 as a zero length (ignored), one
+ * packet of five bytes (command 0x53, which it ignores before CONNECT and
+ * refuses with ERR_CMD_UNKNOWN after), and four zero lengths. */
+static const uint8_t signature_probe[] = { TS_HELLO_COMMAND, 0x5E, 0xE5, 0xB9, 0x4D };
+
 int dfu_ts_signature(struct dfu_serial *s, char *sig, size_t cap, unsigned timeout_ms)
 {
-	const uint8_t cmd = TS_HELLO_COMMAND;
 	uint8_t reply[TS_MAX_PAYLOAD];
 	size_t n = 0, len;
 	int err;
 
-	err = dfu_ts_request(s, &cmd, 1, reply, sizeof(reply), &n, timeout_ms);
+	err = dfu_ts_request(s, signature_probe, sizeof(signature_probe), reply, sizeof(reply), &n,
+			     timeout_ms);
 	if (err)
 		return err;
 	/* The text after the status, up to its NUL (or the frame's end). */

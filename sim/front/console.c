@@ -1,35 +1,97 @@
 /*
- * console.c - the running application's USB serial console.
+ * console.c - the CDC-ACM serial port of what runs on the chip: the FOME
+ * application's TunerStudio console or OpenBLT's XCP.
  *
- * After leave the chip runs its application; FOME's enumerates as a CDC-ACM
- * device. On Linux the cdc_acm driver then makes /dev/ttyACMn, and that is
- * where a host sends FOME's "reboot into the bootloader" command. We do the
- * same: a device whose configuration has a CDC-ACM interface (class 2,
- * subclass 2) gets a tty child in sysfs and a /dev/ttyACM<k-1> node, which
- * umockdev backs with a pty. What the host writes is scanned for the
- * TunerStudio-framed command (REFERENCE.md "FOME specifics"):
- *   00 0b | 'E' "reboot_dfu" | CRC-32 (zlib) of the payload, big-endian
- * and when it arrives the model is told (dfusim_app_reboot_to_dfu()): the
- * application leaves the bus and the ROM bootloader enumerates.
+ * A device whose configuration has a CDC-ACM interface (class 2, subclass
+ * 2) gets, as the cdc_acm driver and udev would make them, a tty child in
+ * sysfs and a /dev/ttyACM<k-1> node, which umockdev backs with a pty. A
+ * thread per port moves bytes between the pty master and the model
+ * (dfusim_serial_input/output): what the host writes goes in as it
+ * arrives, the answers go out when the model says they are due, and the
+ * bus events the model returns (reboots, PROGRAM_RESET, faults) are
+ * scheduled like those of control transfers.
  *
- * The pty master is read from a timer on the main context rather than
- * watched: with no client holding the slave open it reports HUP without
- * end, which would spin a watch.
+ * With no program holding the slave open the master reports HUP without
+ * end, so the thread then sleeps between polls instead of spinning.
  */
 #include "front.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
+#include <poll.h>
 #include <string.h>
 #include <unistd.h>
 
-#define FRONT_CONSOLE_POLL_MS 20
+/* The longest the thread sleeps: the model needs the time to pass for a
+ * lone plain 'S' (10 ms) and for packet timeouts. */
+#define FRONT_CONSOLE_IDLE_MS 5
 
-/* The framed reboot_dfu command, byte for byte. */
-static const uint8_t reboot_dfu_frame[] = {
-	0x00, 0x0b, 'E', 'r', 'e', 'b', 'o', 'o', 't', '_', 'd', 'f', 'u',
-	0xfd, 0x68, 0xc0, 0xdf,
-};
+/* Writes what the model has due; keeps what the pty does not take. */
+static void console_flush(struct front_dev *dev, uint64_t now, uint64_t *next)
+{
+	struct front_host *host = dev->host;
+	size_t n;
+	ssize_t w;
+
+	g_mutex_lock(&host->lock);
+	n = dfusim_serial_output(dev->sim, dev->tty_out + dev->tty_out_len,
+				 sizeof(dev->tty_out) - dev->tty_out_len, now, next);
+	g_mutex_unlock(&host->lock);
+	dev->tty_out_len += n;
+	while (dev->tty_out_len) {
+		w = write(dev->tty_fd, dev->tty_out, dev->tty_out_len);
+		if (w <= 0)
+			break;  /* full (nobody reads) or no client: later */
+		memmove(dev->tty_out, dev->tty_out + w, dev->tty_out_len - (size_t)w);
+		dev->tty_out_len -= (size_t)w;
+	}
+}
+
+/* Gives the model what the host wrote (len 0: the time only) and
+ * schedules the bus event it may answer with. */
+static void console_feed(struct front_dev *dev, const uint8_t *buf, size_t len)
+{
+	struct front_host *host = dev->host;
+	struct dfusim_reply reply;
+
+	g_mutex_lock(&host->lock);
+	dfusim_serial_input(dev->sim, buf, len, front_now_us(), &reply);
+	if (reply.event != DFUSIM_EV_NONE)
+		front_schedule_event(dev, reply.event, reply.event_at_us, reply.back_at_us);
+	g_mutex_unlock(&host->lock);
+}
+
+/* The port's thread: until front_console_remove() stops it. */
+static gpointer console_thread(gpointer p)
+{
+	struct front_dev *dev = p;
+	uint8_t buf[512];
+	uint64_t next = 0, now;
+	struct pollfd pfd;
+	int timeout;
+	ssize_t n;
+
+	while (!g_atomic_int_get(&dev->tty_stop)) {
+		now = front_now_us();
+		timeout = FRONT_CONSOLE_IDLE_MS;
+		if (next && next > now && (next - now) / 1000 < (uint64_t)timeout)
+			timeout = (int)((next - now + 999) / 1000);
+		else if (next && next <= now)
+			timeout = 0;
+		pfd.fd = dev->tty_fd;
+		pfd.events = POLLIN | (dev->tty_out_len ? POLLOUT : 0);
+		pfd.revents = 0;
+		if (poll(&pfd, 1, timeout) > 0 && (pfd.revents & POLLHUP) &&
+		    !(pfd.revents & POLLIN))
+			g_usleep(FRONT_CONSOLE_IDLE_MS * 1000);
+		while ((n = read(dev->tty_fd, buf, sizeof(buf))) > 0)
+			console_feed(dev, buf, (size_t)n);
+		console_feed(dev, NULL, 0);
+		console_flush(dev, front_now_us(), &next);
+	}
+	return NULL;
+}
 
 /*
  * Whether the device's configuration descriptor (after the 18-byte device
@@ -51,39 +113,9 @@ bool front_console_wanted(const uint8_t *desc, size_t len)
 }
 
 /*
- * Reads what the host wrote and looks for the command across reads (the
- * last frame-length - 1 bytes are kept). Main thread, from the timer.
- */
-static gboolean console_poll(gpointer p)
-{
-	struct front_dev *dev = p;
-	struct front_host *host = dev->host;
-	uint8_t buf[256];
-	uint64_t back;
-	ssize_t n;
-	size_t i;
-
-	while ((n = read(dev->tty_fd, buf, sizeof(buf))) > 0) {
-		for (i = 0; i < (size_t)n; i++) {
-			memmove(dev->tty_tail, dev->tty_tail + 1, sizeof(dev->tty_tail) - 1);
-			dev->tty_tail[sizeof(dev->tty_tail) - 1] = buf[i];
-			if (memcmp(dev->tty_tail, reboot_dfu_frame, sizeof(reboot_dfu_frame)))
-				continue;
-			g_mutex_lock(&host->lock);
-			back = dfusim_app_reboot_to_dfu(dev->sim, front_now_us());
-			front_schedule_event(dev, DFUSIM_EV_RESET_TO_DFU, front_now_us(), back);
-			g_mutex_unlock(&host->lock);
-			memset(dev->tty_tail, 0, sizeof(dev->tty_tail));
-			return G_SOURCE_CONTINUE;
-		}
-	}
-	return G_SOURCE_CONTINUE;
-}
-
-/*
- * Adds the console of an application that is on the bus: the USB interface,
- * the tty under it, the pty-backed node, their uevents, and the timer that
- * reads it. Returns 0 or -1 (then a message went to stderr and the device
+ * Adds the serial port of what is on the bus: the USB interface, the tty
+ * under it, the pty-backed node, their uevents, and the thread that serves
+ * it. Returns 0 or -1 (then a message went to stderr and the device
  * is on the bus without a console). Main thread only.
  */
 int front_console_add(struct front_dev *dev, const struct dfusim_identity *id)
@@ -92,11 +124,24 @@ int front_console_add(struct front_dev *dev, const struct dfusim_identity *id)
 	GError *err = NULL;
 	GString *s = g_string_new(NULL);
 	char intf[48], tty[64], node[80];
+	unsigned node_minor;
 	int ret = -1;
 
-	g_snprintf(dev->tty_name, sizeof(dev->tty_name), "ttyACM%u", dev->index - 1);
+	/* Device k's first port is ttyACM<k-1>, as cdc_acm numbers the
+	 * boards of a tray. umockdev never lets a node name be made twice
+	 * in one testbed, so a port that comes back (a reboot into OpenBLT,
+	 * PROGRAM_RESET, the application again) gets the next unused number,
+	 * as a real host may give when the old node is still held open. */
+	g_mutex_lock(&host->lock);
+	if (!dev->tty_uses++)
+		g_snprintf(dev->tty_name, sizeof(dev->tty_name), "ttyACM%u", dev->index - 1);
+	else
+		g_snprintf(dev->tty_name, sizeof(dev->tty_name), "ttyACM%u",
+			   host->n_devs + host->ttys_reused++);
+	g_mutex_unlock(&host->lock);
 	g_snprintf(intf, sizeof(intf), "/devices/%s/%s:1.0", dev->port, dev->port);
 	g_snprintf(tty, sizeof(tty), "%s/tty/%s", intf, dev->tty_name);
+	node_minor = (unsigned)strtoul(dev->tty_name + 6, NULL, 10);
 
 	/* The interface the cdc_acm driver binds to, then its tty. */
 	g_string_append_printf(s, "P: %s\nE: SUBSYSTEM=usb\nE: DEVTYPE=usb_interface\n"
@@ -112,7 +157,7 @@ int front_console_add(struct front_dev *dev, const struct dfusim_identity *id)
 			       "E: ID_BUS=usb\nA: dev=166:%u\\n\n",
 			       tty, dev->tty_name, dev->tty_name, id->id_vendor,
 			       id->id_product, id->serial ? id->serial : "",
-			       dev->index - 1);
+			       node_minor);
 	if (!umockdev_testbed_add_from_string(host->testbed, s->str, &err)) {
 		g_snprintf(node, sizeof(node), "/sys%s", intf);
 		umockdev_testbed_remove_device(host->testbed, node);
@@ -124,8 +169,9 @@ int front_console_add(struct front_dev *dev, const struct dfusim_identity *id)
 	dev->tty_fd = umockdev_testbed_get_dev_fd(host->testbed, node);
 	if (dev->tty_fd >= 0) {
 		fcntl(dev->tty_fd, F_SETFL, fcntl(dev->tty_fd, F_GETFL) | O_NONBLOCK);
-		memset(dev->tty_tail, 0, sizeof(dev->tty_tail));
-		dev->tty_timer = g_timeout_add(FRONT_CONSOLE_POLL_MS, console_poll, dev);
+		dev->tty_out_len = 0;
+		g_atomic_int_set(&dev->tty_stop, 0);
+		dev->tty_thread = g_thread_new("dfusim-tty", console_thread, dev);
 	} else {
 		fprintf(stderr, "dfusim: no pty behind /dev/%s\n", dev->tty_name);
 	}
@@ -142,15 +188,22 @@ out:
 	return ret;
 }
 
+/* Stops the port's thread (no-op without one); main thread only. */
+void front_console_stop(struct front_dev *dev)
+{
+	if (dev->tty_thread) {
+		g_atomic_int_set(&dev->tty_stop, 1);
+		g_thread_join(dev->tty_thread);
+		dev->tty_thread = NULL;
+	}
+}
+
 /* Takes the console off the bus, child first (no-op without one). */
 void front_console_remove(struct front_dev *dev)
 {
 	struct front_host *host = dev->host;
 
-	if (dev->tty_timer) {
-		g_source_remove(dev->tty_timer);
-		dev->tty_timer = 0;
-	}
+	front_console_stop(dev);
 	dev->tty_fd = -1;
 	if (dev->tty_syspath) {
 		front_send_uevent(host, dev->tty_syspath, "remove");

@@ -360,10 +360,15 @@ static gboolean event_fire(gpointer p)
 			return G_SOURCE_REMOVE;
 		}
 	} else {
+		/* The event is over before the device is back: a host quick
+		 * to use the new port (a reboot command at once) must be able
+		 * to schedule the next one, which runs after this add. */
 		g_mutex_lock(&host->lock);
 		dfusim_reenumerated(dev->sim, front_now_us());
+		dev->pending_events--;
 		g_mutex_unlock(&host->lock);
 		front_dev_add(dev);
+		return G_SOURCE_REMOVE;
 	}
 	g_mutex_lock(&host->lock);
 	dev->pending_events--;

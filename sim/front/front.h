@@ -7,7 +7,7 @@
  *   usbdevfs.c   the usbdevfs ioctls of one device node: URB queue, timing
  *   enumerate.c  putting devices on the bus and taking them off (sysfs,
  *                uevents, bus events the model asks for)
- *   console.c    the application's CDC-ACM serial console (reboot_dfu)
+ *   console.c    the CDC-ACM serial port of the application or OpenBLT
  *
  * Threads: umockdev calls the ioctl handlers on its worker thread; the main
  * thread runs the command and the bus events (testbed changes). Everything
@@ -45,6 +45,8 @@ struct front_opts {
 	unsigned devices;
 	bool verbose;
 	bool claimed;                /* another program holds the interface */
+	bool boot_flash;             /* --boot flash: BOOT0 low */
+	unsigned plug_in_after_ms;   /* --plug-in-after */
 	int node_mode;               /* mode of the /dev nodes, -1: default */
 	const char **option_bytes;   /* "NAME=VALUE" */
 	size_t n_option_bytes;
@@ -72,12 +74,16 @@ struct front_dev {
 	unsigned pending_events;     /* bus events scheduled, not yet done */
 	GQueue urbs;                 /* struct front_urb, oldest first */
 	GPtrArray *attachments;      /* struct front_attach, one per gen */
-	char tty_name[16];           /* "ttyACM0": the application's console */
+	char tty_name[16];           /* "ttyACM0": the serial port now */
+	unsigned tty_uses;           /* ports it has had on the bus */
 	char *intf_syspath;          /* its USB interface and tty while on */
 	char *tty_syspath;           /*   the bus, else NULL */
 	int tty_fd;                  /* pty master (the testbed's), or -1 */
-	guint tty_timer;             /* reads tty_fd; 0 when off */
-	uint8_t tty_tail[17];        /* the last bytes the host wrote */
+	GThread *tty_thread;         /* moves bytes between tty_fd and the
+					model; NULL when off */
+	gint tty_stop;               /* tells it to end (atomic) */
+	uint8_t tty_out[4096];       /* answers the pty has not taken yet */
+	size_t tty_out_len;          /*   (the thread's own) */
 	char *state_path;            /* NULL: no state file */
 	char *optbytes_path;
 };
@@ -89,6 +95,7 @@ struct front_host {
 	struct front_dev *devs;
 	unsigned n_devs;
 	unsigned last_devnum;        /* the bus's address counter */
+	unsigned ttys_reused;        /* ttyACM numbers past n_devs given */
 	GPtrArray *stale_nodes;      /* paths of removed devices whose ioctl
 					handlers stay attached (see
 					front_dev_remove()); main thread */
@@ -119,6 +126,7 @@ void front_urbs_clear(struct front_dev *dev);
 bool front_console_wanted(const uint8_t *desc, size_t len);
 int front_console_add(struct front_dev *dev, const struct dfusim_identity *id);
 void front_console_remove(struct front_dev *dev);
+void front_console_stop(struct front_dev *dev);
 
 /* enumerate.c */
 int front_dev_add(struct front_dev *dev);

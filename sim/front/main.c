@@ -36,6 +36,8 @@ enum {
 	OPT_LOG,
 	OPT_CLAIMED,
 	OPT_NODE_MODE,
+	OPT_BOOT,
+	OPT_PLUG_IN_AFTER,
 };
 
 struct run_option {
@@ -54,6 +56,11 @@ static const struct run_option run_options[] = {
 	{ "quirk", OPT_QUIRK, "Q", "switch a quirk on" },
 	{ "no-quirk", OPT_NO_QUIRK, "Q", "switch a quirk off" },
 	{ "fault", OPT_FAULT, "F", "inject a fault, e.g. stall@getstatus:3 (grammar: sim/fault.c)" },
+	{ "boot", OPT_BOOT, "dfu|flash", "what the chip powers up into: dfu (default) = BOOT0\n"
+	  "held, the ROM bootloader; flash = what flash holds\n"
+	  "(OpenBLT, the FOME application, or nothing if blank)" },
+	{ "plug-in-after", OPT_PLUG_IN_AFTER, "MS", "nothing on the bus until MS milliseconds after\n"
+	  "the command started (the board plugged in later)" },
 	{ "serial", OPT_SERIAL, "SN", "serial number (device N>1: last two digits = N-1 in hex)" },
 	{ "devices", OPT_DEVICES, "N", "simulate N independent chips (1-32), /dev/bus/usb/001/002..." },
 	{ "stats", OPT_STATS, "FILE", "write the model's statistics (JSON) at exit" },
@@ -257,6 +264,20 @@ static int parse_run(int argc, char **argv, struct front_opts *opts)
 						 "not '%s'", optarg);
 			opts->node_mode = (int)v;
 			break;
+		case OPT_BOOT:
+			if (!strcmp(optarg, "dfu"))
+				opts->boot_flash = false;
+			else if (!strcmp(optarg, "flash"))
+				opts->boot_flash = true;
+			else
+				return bad_usage("--boot wants dfu or flash, not '%s'", optarg);
+			break;
+		case OPT_PLUG_IN_AFTER:
+			if (!parse_ulong(optarg, &v) || v > 3600000)
+				return bad_usage("--plug-in-after wants milliseconds (0-3600000), "
+						 "not '%s'", optarg);
+			opts->plug_in_after_ms = (unsigned)v;
+			break;
 		case OPT_VERBOSE:
 			opts->verbose = true;
 			break;
@@ -307,19 +328,60 @@ static int cmd_chips(int argc, char **argv)
 }
 
 /*
+ * libdfusim-ttyshim.so (the modem-control ioctls on the simulated ttyACM
+ * ptys): beside dfusim in a build tree, else where it is installed
+ * relative to dfusim's bin directory (an install under any prefix), else
+ * at the configured prefix; NULL if none has it (the ports then answer
+ * those ioctls ENOTTY, as ptys do). Free with g_free().
+ */
+static char *find_ttyshim(void)
+{
+	char *exe = g_file_read_link("/proc/self/exe", NULL);
+	char *dir = exe ? g_path_get_dirname(exe) : NULL;
+	char *cand[2] = { NULL, NULL };
+	char *found = NULL;
+	size_t i;
+
+	if (dir) {
+		cand[0] = g_build_filename(dir, "libdfusim-ttyshim.so", NULL);
+#ifdef DFUSIM_TTYSHIM_RELATIVE
+		cand[1] = g_build_filename(dir, DFUSIM_TTYSHIM_RELATIVE, NULL);
+#endif
+	}
+	for (i = 0; i < 2; i++) {
+		if (!found && cand[i] && access(cand[i], R_OK) == 0)
+			found = g_steal_pointer(&cand[i]);
+		g_free(cand[i]);
+	}
+	g_free(exe);
+	g_free(dir);
+	if (found)
+		return found;
+#ifdef DFUSIM_TTYSHIM_INSTALLED
+	if (access(DFUSIM_TTYSHIM_INSTALLED, R_OK) == 0)
+		return g_strdup(DFUSIM_TTYSHIM_INSTALLED);
+#endif
+	return NULL;
+}
+
+/*
  * The uevents that tell libusb about devices must be made inside a process
  * running under the umockdev preload (TESTING.md), so `run` re-executes
- * itself with the library preloaded. Returns only if that failed.
+ * itself with the library preloaded, the tty shim ahead of it (its ioctl
+ * then sees the command's requests first). Returns only if that failed.
  */
 static int reexec_preloaded(char **argv)
 {
 	const char *old = getenv("LD_PRELOAD");
-	char *preload;
+	char *preload, *shim, *first;
 
 	if (old && strstr(old, "libumockdev-preload"))
 		return 0;
-	preload = old && *old ? g_strconcat(PRELOAD_LIB, ":", old, NULL)
-			      : g_strdup(PRELOAD_LIB);
+	shim = find_ttyshim();
+	first = shim ? g_strconcat(shim, ":", PRELOAD_LIB, NULL) : g_strdup(PRELOAD_LIB);
+	g_free(shim);
+	preload = old && *old ? g_strconcat(first, ":", old, NULL) : g_strdup(first);
+	g_free(first);
 	setenv("LD_PRELOAD", preload, 1);
 	g_free(preload);
 	execv("/proc/self/exe", argv);

@@ -82,6 +82,8 @@ static int configure(struct front_dev *dev, const struct front_opts *o,
 
 	if (dfusim_set_time_scale(sim, o->time_scale))
 		goto bad;
+	if (dfusim_set_boot_from_flash(sim, o->boot_flash))
+		goto bad;
 	if (serial && dfusim_set_serial(sim, serial))
 		goto bad;
 	for (i = 0; i < o->n_quirks; i++)
@@ -103,6 +105,8 @@ static int configure(struct front_dev *dev, const struct front_opts *o,
 		if (r)
 			goto bad;
 	}
+	/* The chip powers up with its flash and option bytes in place. */
+	dfusim_power_on(sim, front_now_us());
 	return 0;
 bad:
 	fprintf(stderr, "dfusim: %s\n", dfusim_error(sim));
@@ -159,6 +163,15 @@ static int devices_init(struct front_host *host, const struct front_opts *o)
 	for (i = 0; i < o->devices && !ret; i++) {
 		char *serial = base ? derive_serial(base, i) : NULL;
 
+		/* the chips of a tray are different chips: each its own UID,
+		 * so each FOME serial differs too (the last word + N-1) */
+		if (i) {
+			uint32_t uid[3];
+
+			dfusim_uid(host->devs[i].sim, uid);
+			uid[2] += i;
+			dfusim_set_uid(host->devs[i].sim, uid);
+		}
 		if (configure(&host->devs[i], o, serial))
 			ret = 2;
 		g_free(serial);
@@ -274,6 +287,30 @@ static int testbed_share(struct front_host *host)
 	return ret;
 }
 
+/* Puts every chip that has something to show on the bus (a blank chip
+ * booted from flash has not). Returns 0 or -1 (the testbed refused). */
+static int plug_in_all(struct front_host *host)
+{
+	unsigned i;
+	bool on;
+
+	for (i = 0; i < host->n_devs; i++) {
+		g_mutex_lock(&host->lock);
+		on = dfusim_on_bus(host->devs[i].sim);
+		g_mutex_unlock(&host->lock);
+		if (on && front_dev_add(&host->devs[i]))
+			return -1;
+	}
+	return 0;
+}
+
+/* --plug-in-after: the user plugs the board in while the command runs. */
+static gboolean plug_in(gpointer p)
+{
+	plug_in_all(p);
+	return G_SOURCE_REMOVE;
+}
+
 /* Frees the devices (after the testbed is gone: nothing calls in). */
 static void devices_free(struct front_host *host)
 {
@@ -283,8 +320,6 @@ static void devices_free(struct front_host *host)
 		struct front_dev *dev = &host->devs[i];
 
 		front_urbs_clear(dev);
-		if (dev->tty_timer)
-			g_source_remove(dev->tty_timer);
 		g_free(dev->tty_syspath);
 		g_free(dev->intf_syspath);
 		if (dev->attachments)
@@ -336,9 +371,10 @@ int front_run(const struct front_opts *o)
 	host.testbed = umockdev_testbed_new();
 	if (o->node_mode >= 0 && testbed_share(&host))
 		goto out;
-	for (i = 0; i < host.n_devs; i++)
-		if (front_dev_add(&host.devs[i]))
-			goto out;
+	if (o->plug_in_after_ms)
+		g_timeout_add(o->plug_in_after_ms, plug_in, &host);
+	else if (plug_in_all(&host))
+		goto out;
 
 	status = run_command(&host, o->command);
 
@@ -350,6 +386,9 @@ int front_run(const struct front_opts *o)
 		status = 1;
 	g_mutex_unlock(&host.lock);
 out:
+	/* the ports' threads use the testbed's ptys: they end first */
+	for (i = 0; i < host.n_devs; i++)
+		front_console_stop(&host.devs[i]);
 	if (host.testbed)
 		g_object_unref(host.testbed);
 	if (host.stale_nodes)

@@ -17,11 +17,11 @@ static void every_code_has_text(void **state)
 	int err;
 
 	(void)state;
-	for (err = DFU_OK; err >= DFU_ERR_CANCELLED; err--) {
+	for (err = DFU_OK; err >= DFU_ERR_NOT_STARTED; err--) {
 		assert_string_not_equal(dfu_strerror(err), "unknown error");
 		assert_string_not_equal(dfu_errname(err), "UNKNOWN");
 	}
-	assert_string_equal(dfu_strerror(DFU_ERR_CANCELLED - 1), "unknown error");
+	assert_string_equal(dfu_strerror(DFU_ERR_NOT_STARTED - 1), "unknown error");
 	assert_string_equal(dfu_errname(1), "UNKNOWN");
 	assert_string_equal(dfu_errname(DFU_ERR_CHECKSUM), "CHECKSUM");
 }

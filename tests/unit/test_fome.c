@@ -452,8 +452,10 @@ static void bundle_good(void **state)
 		skip();
 	assert_int_equal(dfu_ctx_new(&ctx), DFU_OK);
 	make_bundle_files(0x08008000u, false);
+	/* an .ini without a signature first: the one with it names the board */
+	assert_true(tf_write_str("aaa.ini", "[Settings]\nfoo = 1\n"));
 	make_zip("good.zip", "fome_bundle_f407-discovery/",
-		 "fome.bin fome_update.srec fome_f407-discovery.ini");
+		 "aaa.ini fome.bin fome_update.srec fome_f407-discovery.ini");
 	if (dfu_fome_bundle_read(ctx, tf_path("good.zip"), &b) != DFU_OK)
 		fail_msg("%s", dfu_detail(ctx));
 	dfu_fome_bundle_info(b, &info);

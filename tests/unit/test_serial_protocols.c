@@ -357,7 +357,10 @@ static void ts_signature_and_bootloader(void **state)
 	open_fixture(&f);
 	payload[0] = TS_RESPONSE_OK;
 	memcpy(payload + 1, signature, sizeof(signature));  /* with its NUL */
-	nreq = ts_frame(req, "S", 1);
+	/* 'S' with the four bytes that make its CRC 0 (ts.c: harmless to
+	 * OpenBLT), exactly */
+	nreq = ts_frame(req, "S\x5E\xE5\xB9\x4D", 5);
+	assert_memory_equal(req + 7, "\x00\x00\x00\x00", 4);
 	nrep = ts_frame(rep, payload, 1 + sizeof(signature));
 	peer_step(f.peer, req, nreq, rep, nrep, PEER_REPLY);
 	/* the same, a byte at a time (USB packets may split anywhere) */
@@ -391,7 +394,7 @@ static void ts_bad_replies(void **state)
 
 	(void)state;
 	open_fixture(&f);
-	nreq = ts_frame(req, "S", 1);
+	nreq = ts_frame(req, "S\x5E\xE5\xB9\x4D", 5);
 	/* a bad CRC */
 	nrep = ts_frame(rep, "\x00rusEFI", 7);
 	rep[nrep - 1] ^= 0x01;
@@ -641,7 +644,7 @@ static void xcp_connect_fails(void **state)
 
 /* `test_serial_protocols --list-ports` prints dfu_serial_list() one port
  * a line, for the end-to-end test that runs it on dfusim's bus
- * (tests/e2e/test_serial_list.sh). */
+ * (tests/e2e/test_serial_list.sh), as the next mode is. */
 static int list_ports_main(void)
 {
 	struct dfu_serial_port *list = NULL;
@@ -661,6 +664,26 @@ static int list_ports_main(void)
 	return 0;
 }
 
+/* `test_serial_protocols --reboot-dfu PORT` opens PORT as the library
+ * opens an ECU's and sends the console's reboot_dfu command. */
+static int reboot_dfu_main(const char *path)
+{
+	struct dfu_serial *port = NULL;
+	struct dfu_ctx *ctx = NULL;
+	int err;
+
+	if (dfu_ctx_new(&ctx))
+		return 1;
+	err = dfu_serial_open(ctx, path, &port);
+	if (!err)
+		err = dfu_ts_reboot(port, false);
+	if (err)
+		fprintf(stderr, "%s: %s\n", dfu_errname(err), dfu_detail(ctx));
+	dfu_serial_close(port);
+	dfu_ctx_free(ctx);
+	return err ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -678,6 +701,8 @@ int main(int argc, char **argv)
 
 	if (argc == 2 && !strcmp(argv[1], "--list-ports"))
 		return list_ports_main();
+	if (argc == 3 && !strcmp(argv[1], "--reboot-dfu"))
+		return reboot_dfu_main(argv[2]);
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

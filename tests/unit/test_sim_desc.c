@@ -293,6 +293,7 @@ static void application_descriptors(void **state)
 	struct dfusim_reply r;
 
 	(void)state;
+	memset(dfusim_flash(sim, NULL, NULL), 0x42, 16);  /* an application */
 	assert_int_equal(t_dnload(sim, 2, NULL, 0), DFUSIM_ACK);
 	assert_int_equal(t_ctl(sim, DFU_RT_IN, DFU_REQ_GETSTATUS, 0, 0, 6, buf, 6).event,
 			 DFUSIM_EV_RUN_APP);

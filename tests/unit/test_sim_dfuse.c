@@ -185,6 +185,8 @@ static void leave_runs_app(void **state)
 	uint8_t buf[6];
 
 	(void)state;
+	/* something to run: blank flash runs nothing that enumerates */
+	memset(dfusim_flash(sim, NULL, NULL), 0x42, 16);
 	assert_int_equal(t_set_address(sim, 0x08000000), 0);
 	assert_int_equal(t_dnload(sim, 2, NULL, 0), DFUSIM_ACK);
 	assert_int_equal(t_state(sim), DFU_STATE_MANIFEST_SYNC);
@@ -208,6 +210,18 @@ static void leave_runs_app(void **state)
 	dfusim_identity(sim, &id);
 	assert_int_equal(id.id_product, 0xdf11);
 	assert_int_equal(t_state(sim), DFU_STATE_IDLE);
+	dfusim_free(sim);
+
+	/* leave into blank flash: nothing comes back on the bus */
+	sim = t_new("stm32f407");
+	assert_int_equal(t_set_address(sim, 0x08000000), 0);
+	assert_int_equal(t_dnload(sim, 2, NULL, 0), DFUSIM_ACK);
+	r = t_ctl(sim, DFU_RT_IN, DFU_REQ_GETSTATUS, 0, 0, 6, buf, sizeof(buf));
+	assert_int_equal(r.event, DFUSIM_EV_RUN_APP);
+	dfusim_reenumerated(sim, t_now);
+	assert_false(dfusim_on_bus(sim));
+	dfusim_identity(sim, &id);
+	assert_int_equal(id.id_vendor, 0);
 	dfusim_free(sim);
 }
 

@@ -516,7 +516,7 @@ static void quirk_names(void **state)
 	(void)state;
 	assert_int_equal(dfusim_set_quirk(sim, "no-such-quirk", true), -1);
 	assert_non_null(strstr(dfusim_error(sim), "h7-stuck-busy"));
-	assert_int_equal(dfusim_quirk_count(), 6);
+	assert_int_equal(dfusim_quirk_count(), 7);
 	for (i = 0; i < dfusim_quirk_count(); i++) {
 		assert_non_null(dfusim_quirk_report(dfusim_quirk_name(i)));
 		assert_int_equal(dfusim_set_quirk(sim, dfusim_quirk_name(i), true), 0);
