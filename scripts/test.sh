@@ -4,7 +4,8 @@
 # (dfuflash and Debian's dfu-util against dfusim over umockdev), the
 # oracle, the layers check and fuzz. The slow suites (label "slow": the
 # fault matrix, the recovery window, the defect regressions, the oracle,
-# the quirk timings, the format round trips) run
+# the quirk timings, the format round trips, the FOME update faults and
+# its real-timing run) run
 # once, in the normal build; everything else runs in both.
 # The output ends with ctest's summary line.
 set -euo pipefail

@@ -105,9 +105,12 @@ static int parse(int argc, char **argv, const char *help, struct parsed *p)
 	int c;
 
 	memset(p, 0, sizeof(*p));
-	optind = 1;
+	/* 0: GNU getopt starts afresh and takes options after the bundle or
+	 * file too (`update fome_bundle_x.zip --json`), as the other commands
+	 * do. */
+	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+vq", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "vq", long_opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_ROUTE:
 			if (parse_route(optarg, &p->uo.route)) {

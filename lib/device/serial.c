@@ -61,7 +61,8 @@ static bool read_text(const char *path, char *buf, size_t cap)
 }
 
 /* Who holds the port: the first other process with an fd on the same
- * character device (/proc/PID/fd/N stat()s to it). Writes "pid 1234
+ * character device (/proc/PID/fd/N stat()s to it: the same device
+ * number, or the same inode). Writes "pid 1234
  * (java, probably the FOME console or TunerStudio)" into buf; false when
  * none is found (another user's process, whose fds we may not see). */
 static bool find_holder(const char *path, char *buf, size_t cap)
@@ -92,7 +93,12 @@ static bool find_holder(const char *path, char *buf, size_t cap)
 			if (f->d_name[0] == '.')
 				continue;
 			snprintf(link, sizeof(link), "%s/%s", dir, f->d_name);
-			if (stat(link, &st) || !S_ISCHR(st.st_mode) || st.st_rdev != want.st_rdev)
+			/* The same device number, or the same node: under
+			 * umockdev (the tests) stat() of the path reports the
+			 * emulated device number, the fd the pty's own. */
+			if (stat(link, &st) || !S_ISCHR(st.st_mode) ||
+			    (st.st_rdev != want.st_rdev &&
+			     (st.st_dev != want.st_dev || st.st_ino != want.st_ino)))
 				continue;
 			snprintf(link, sizeof(link), "/proc/%ld/comm", pid);
 			if (!read_text(link, comm, sizeof(comm)))
@@ -188,7 +194,10 @@ int dfu_serial_open(struct dfu_ctx *ctx, const char *path, struct dfu_serial **o
 	 * "port open" signal). A pty has no modem lines (ENOTTY). */
 	if (ioctl(fd, TIOCMBIS, &bits) && errno != ENOTTY && errno != EINVAL)
 		dfu_log(ctx, DFU_LOG_DEBUG, "%s: cannot raise DTR/RTS: %s", path, strerror(errno));
-	tcflush(fd, TCIOFLUSH);
+	/* Stale input only: on a pty, TCOFLUSH would also throw away what
+	 * the last program (or our own previous open) wrote that the other
+	 * end has not read yet - a reboot command sent just before, say. */
+	tcflush(fd, TCIFLUSH);
 	s = calloc(1, sizeof(*s));
 	if (!s) {
 		close(fd);

@@ -76,6 +76,7 @@ static int reach_bootloader(struct journey *j)
 	struct dfu_ctx *ctx = j->ctx;
 	struct dfu_ecu_want want;
 	struct dfu_update_result *res = j->res;
+	char missing[400];
 	bool to_openblt;
 	int err;
 
@@ -89,6 +90,12 @@ static int reach_bootloader(struct journey *j)
 	want.cancel_user = j->opts->cancel_user;
 	want.what_missing = "no FOME ECU appeared: none runs its firmware on a USB serial "
 			    "port, and no STM32 DFU bootloader is on the bus";
+	if (j->opts->port) {
+		snprintf(missing, sizeof(missing), "no FOME ECU appeared: neither its firmware "
+			 "nor OpenBLT answered on %s, and no STM32 DFU bootloader is on the bus",
+			 j->opts->port);
+		want.what_missing = missing;
+	}
 	say(j, DFU_STEP_SEARCH, "looking for the ECU");
 	err = dfu_ecu_find(ctx, &want, &j->ecu, j->opts->step, j->opts->step_user);
 	if (err)
@@ -142,10 +149,12 @@ static int reach_bootloader(struct journey *j)
 	if (err)
 		return err;
 	want.states = 1u << (to_openblt ? DFU_ECU_OPENBLT : DFU_ECU_DFU);
-	want.port = to_openblt ? j->opts->port : NULL;
 	/* OpenBLT shows the same USB serial as the firmware (the chip's
-	 * UID); the ROM has its own, so it is the one that is new. */
+	 * UID), and may come back on another ttyACM: found by that serial
+	 * when it is known (--port names the port it had), else on the port
+	 * named. The ROM has its own serial, so it is the one that is new. */
 	want.serial = to_openblt && j->ecu.serial[0] ? res->serial : NULL;
+	want.port = to_openblt && !want.serial ? j->opts->port : NULL;
 	want.timeout_ms = BOOTLOADER_WAIT_MS;
 	want.cancel = j->opts->cancel;
 	want.cancel_user = j->opts->cancel_user;
@@ -219,8 +228,10 @@ static int start_firmware(struct journey *j)
 		return dfu_fail_during(j->ctx, err, "starting the firmware");
 	memset(&want, 0, sizeof(want));
 	want.states = 1u << DFU_ECU_RUNNING | 1u << DFU_ECU_OPENBLT;
-	want.port = j->opts->port;
 	want.serial = j->res->serial[0] && j->ecu.state != DFU_ECU_DFU ? j->res->serial : NULL;
+	/* by its serial when known: the firmware may come back on another
+	 * ttyACM than the one --port named */
+	want.port = want.serial ? NULL : j->opts->port;
 	want.timeout_ms = FIRMWARE_WAIT_MS;
 	want.cancel = j->opts->cancel;
 	want.cancel_user = j->opts->cancel_user;

@@ -1,0 +1,3 @@
+# Unplug and power loss at every phase of a FOME update through the ROM DFU bootloader (fome_faults.sh)
+# on the 1 MB F767 in dual-bank mode (nDBANK=0, as FOME needs), board proteus_f7.
+exec bash "$(dirname "$0")/fome_faults.sh" stm32f767zg proteus_f7 dfu

@@ -1,0 +1,2 @@
+# The FOME update journeys (fome_journeys.sh) on the 1 MB F767 in dual-bank mode (nDBANK=0, as FOME needs), board proteus_f7.
+exec bash "$(dirname "$0")/fome_journeys.sh" stm32f767zg proteus_f7
