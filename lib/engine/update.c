@@ -194,7 +194,7 @@ static int open_bootloader(struct journey *j)
 	if (!j->res->serial[0])
 		snprintf(j->res->serial, sizeof(j->res->serial), "%s", info.serial);
 	j->res->route = j->route;
-	say(j, DFU_STEP_OPEN, "%s open: %s%s", j->route == DFU_ROUTE_OPENBLT ? "OpenBLT" :
+	say(j, DFU_STEP_OPEN, "opened %s: %s%s", j->route == DFU_ROUTE_OPENBLT ? "OpenBLT" :
 	    "the ROM DFU bootloader", j->dev->probe.chip.name,
 	    j->dev->probe.dual_bank ? " (dual bank)" : "");
 	if (j->route == DFU_ROUTE_OPENBLT) {
