@@ -736,6 +736,10 @@ int dfu_tune_backup(struct dfu_ctx *ctx, const struct dfu_update_opts *opts,
 		    struct dfu_update_result *res);
 int dfu_tune_restore(struct dfu_ctx *ctx, const char *file, const struct dfu_update_opts *opts,
 		     struct dfu_update_result *res);
+/* Where FOME keeps the tune on chip in its bank mode: [*start, *end).
+ * DFU_ERR_UNSUPPORTED for parts (and modes) FOME does not run on. */
+int dfu_fome_tune(const struct dfu_chip_info *chip, bool dual_bank, uint32_t *start,
+		  uint32_t *end);
 /* The tune backups in the state directory, newest first: *paths is an
  * array of *count malloc()ed strings; free with dfu_tune_list_free(). */
 int dfu_tune_list(struct dfu_ctx *ctx, char ***paths, size_t *count);

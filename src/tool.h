@@ -282,27 +282,9 @@ struct tool_all_job {
 int tool_all_run(struct dfu_ctx *ctx, const struct tool_all_job *job);
 
 /* ------------------------------------------------------------------------ */
-/* Flash maps (tool_map.c) and FOME's tune regions (tool_fome.c)             */
+/* Flash maps (tool_map.c)                                                  */
 /* ------------------------------------------------------------------------ */
 
-/* Which bank mode a tune region is for. */
-enum tool_banks {
-	TOOL_BANKS_ANY = 0,
-	TOOL_BANKS_SINGLE,
-	TOOL_BANKS_DUAL,
-};
-/* Where FOME keeps the tune on a chip: data only (tool_fome.c). */
-struct tool_tune_region {
-	const char *family;      /* prefix of dfu_chip_info.name: "STM32F4" */
-	uint32_t flash_min;      /* main flash size, bytes, from..to */
-	uint32_t flash_max;
-	enum tool_banks banks;
-	uint32_t first;          /* first and last byte of the region */
-	uint32_t last;
-	const char *what;
-};
-extern const struct tool_tune_region tool_tune_regions[];
-extern const size_t tool_tune_region_count;
 
 /* What a flash map shows: a plan (flash or erase --dry-run) or the chip as
  * it is (info --map). */

@@ -2,7 +2,7 @@
  * tool_map.c - the flash map: one row per sector of the chip's true map
  * with what a plan does to it (flash --dry-run, erase --dry-run) or what
  * it holds now (info --map), write protection from the option bytes and
- * FOME's tune regions (tool_fome.c). Coloured on a terminal; plain on a
+ * FOME's tune regions (knowledge/fome.c). Coloured on a terminal; plain on a
  * pipe or with NO_COLOR set (https://no-color.org).
  */
 #include "tool.h"
@@ -69,26 +69,22 @@ static bool dual_bank(const char *chip, const struct row *rows, size_t n)
 	return false;
 }
 
-/* The tune region of this chip (tool_fome.c), or NULL. */
-static const struct tool_tune_region *tune_region(const char *chip, uint32_t flash_size,
-						   bool dual)
+/* FOME's tune on this chip (knowledge/fome.c), as first and last byte. */
+struct tune_region {
+	uint32_t first, last;
+};
+
+static const struct tune_region *tune_region(const struct dfu_chip_info *chip, bool dual,
+					     struct tune_region *out)
 {
-	size_t i;
+	uint32_t start, end;
 
-	for (i = 0; i < tool_tune_region_count; i++) {
-		const struct tool_tune_region *t = &tool_tune_regions[i];
-
-		if (strncmp(chip, t->family, strlen(t->family)) || flash_size < t->flash_min ||
-		    flash_size > t->flash_max)
-			continue;
-		if ((t->banks == TOOL_BANKS_DUAL && !dual) ||
-		    (t->banks == TOOL_BANKS_SINGLE && dual))
-			continue;
-		return t;
-	}
-	return NULL;
+	if (dfu_fome_tune(chip, dual, &start, &end))
+		return NULL;
+	out->first = start;
+	out->last = end - 1;
+	return out;
 }
-
 
 /* Reads the sectors of rows and says which are blank (info --map), in
  * runs of contiguous readable sectors, with one progress bar. */
@@ -213,7 +209,7 @@ static void notes(const struct row *r, enum tool_map_kind kind, char *detail, si
 
 /* The rows as JSON fields: ,"plan":{...} or ,"flash_map":[...]. */
 static void print_json(enum tool_map_kind kind, bool mass, const char *chip,
-		       const struct tool_tune_region *tune, const struct row *rows, size_t n)
+		       const struct tune_region *tune, const struct row *rows, size_t n)
 {
 	size_t i;
 
@@ -259,7 +255,8 @@ int tool_print_map(struct dfu_dev *dev, enum tool_map_kind kind, const struct df
 		   const char *title, bool json)
 {
 	const struct dfu_alt_info *alt = dfu_dev_alt(dev);
-	const struct tool_tune_region *tune;
+	const struct tune_region *tune;
+	struct tune_region tune_at;
 	struct dfu_layout *lay = NULL;
 	struct dfu_option_bytes ob;
 	struct dfu_chip_info chip;
@@ -301,8 +298,8 @@ int tool_print_map(struct dfu_dev *dev, enum tool_map_kind kind, const struct df
 	}
 	dfu_layout_free(lay);
 	dual = dual_bank(chip.name, rows, n);
-	tune = tune_region(chip.name, flash_size > UINT32_MAX ? UINT32_MAX : (uint32_t)flash_size,
-			   dual);
+	chip.flash_size = flash_size > UINT32_MAX ? UINT32_MAX : (uint32_t)flash_size;
+	tune = tune_region(&chip, dual, &tune_at);
 	/* Write protection: from the option bytes, when they can be read
 	 * (the selected alt stays selected). */
 	have_ob = dfu_ob_read(dev, &ob) == DFU_OK;

@@ -282,3 +282,10 @@ int dfu_fome_signature_board(const char *signature, char *board, size_t cap)
 	board[n] = '\0';
 	return DFU_OK;
 }
+
+/* See dfuflash.h. */
+int dfu_fome_tune(const struct dfu_chip_info *chip, bool dual_bank, uint32_t *start,
+		  uint32_t *end)
+{
+	return dfu_fome_tune_region(NULL, chip, dual_bank, start, end);
+}
