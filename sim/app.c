@@ -20,6 +20,8 @@
  */
 #include "sim_internal.h"
 
+#include <zlib.h>
+
 #include <stdio.h>
 #include <string.h>
 
@@ -100,7 +102,7 @@ static uint64_t send_frame(struct dfusim *sim, uint64_t now, uint8_t status,
 	f[2] = status;
 	if (len)
 		memcpy(f + 3, payload, len);
-	crc = sim_crc32(0, f + 2, len + 1);
+	crc = crc32(0, f + 2, len + 1);
 	f[3 + len] = (uint8_t)(crc >> 24);
 	f[4 + len] = (uint8_t)(crc >> 16);
 	f[5 + len] = (uint8_t)(crc >> 8);
@@ -286,7 +288,7 @@ static void parse(struct dfusim *sim, uint64_t now, struct dfusim_reply *reply)
 				drop(ts, ts->have, now);
 			return;
 		}
-		crc = sim_crc32(0, ts->buf + 2, size);
+		crc = crc32(0, ts->buf + 2, size);
 		want = (uint32_t)ts->buf[2 + size] << 24 | (uint32_t)ts->buf[3 + size] << 16 |
 		       (uint32_t)ts->buf[4 + size] << 8 | ts->buf[5 + size];
 		if (crc != want) {

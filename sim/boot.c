@@ -29,6 +29,8 @@
  */
 #include "sim_internal.h"
 
+#include <zlib.h>
+
 #include <string.h>
 
 #define FOME_CRC_OFFSET 0x1C
@@ -38,45 +40,6 @@
 /* OpenBLT's start-up until its CDC port enumerates: no measurement;
  * ChibiOS's USB start plus the host's enumeration [guess]. */
 #define OPENBLT_BOOT_US 500000u
-
-/* zlib's CRC-32 (reflected 0xEDB88320), table-driven: the image check
- * runs over up to 1 MiB at every start. */
-uint32_t sim_crc32(uint32_t crc, const uint8_t *p, size_t len)
-{
-	static uint32_t table[256];
-	static bool ready;
-	size_t i;
-
-	if (!ready) {
-		for (i = 0; i < 256; i++) {
-			uint32_t c = (uint32_t)i;
-			int k;
-
-			for (k = 0; k < 8; k++)
-				c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-			table[i] = c;
-		}
-		ready = true;
-	}
-	crc = ~crc;
-	for (i = 0; i < len; i++)
-		crc = table[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);
-	return ~crc;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
 
 /* FOME's OpenBLT ports: the application 32 KiB up on F4/F7
  * (openblt_flash_f4_f7.cpp), 128 KiB up on H7 (openblt_flash_h7.cpp).
@@ -103,12 +66,12 @@ bool sim_fome_image_valid(const struct dfusim *sim, uint32_t addr)
 		return false;
 	off = addr - c->flash_base;
 	img = sim->flash + off;
-	size = get32(img + FOME_SIZE_OFFSET);
+	size = sim_get32(img + FOME_SIZE_OFFSET);
 	if (size < FOME_SIZE_OFFSET + 4 || size > FOME_MAX_IMAGE || size > c->flash_size - off)
 		return false;
-	crc = sim_crc32(0, img, FOME_CRC_OFFSET);
-	crc = sim_crc32(crc, img + FOME_SIZE_OFFSET, size - FOME_SIZE_OFFSET);
-	return crc == get32(img + FOME_CRC_OFFSET);
+	crc = crc32(0, img, FOME_CRC_OFFSET);
+	crc = crc32(crc, img + FOME_SIZE_OFFSET, size - FOME_SIZE_OFFSET);
+	return crc == sim_get32(img + FOME_CRC_OFFSET);
 }
 
 /* Where needle first occurs in [hay, hay+len), or NULL (memmem is not
@@ -294,7 +257,7 @@ static uint8_t cpu_byte(const struct dfusim *sim, uint32_t a, const struct chip_
 	if (!ids)
 		return 0;
 	if (a >= ids->idcode_addr && a < ids->idcode_addr + 4) {
-		put32(w, ids->idcode);
+		sim_put32(w, ids->idcode);
 		return w[a - ids->idcode_addr];
 	}
 	if (a >= ids->flash_kib_addr && a < ids->flash_kib_addr + 2) {
@@ -303,7 +266,7 @@ static uint8_t cpu_byte(const struct dfusim *sim, uint32_t a, const struct chip_
 		return (uint8_t)(a == ids->flash_kib_addr ? kib : kib >> 8);
 	}
 	if (a >= ids->uid_addr && a < ids->uid_addr + 12) {
-		put32(w, sim->uid[(a - ids->uid_addr) / 4]);
+		sim_put32(w, sim->uid[(a - ids->uid_addr) / 4]);
 		return w[(a - ids->uid_addr) % 4];
 	}
 	if (c->ob_format == DFUSIM_OB_H7) {
@@ -311,7 +274,7 @@ static uint8_t cpu_byte(const struct dfusim *sim, uint32_t a, const struct chip_
 		if (a >= H7_FLASH_OPTSR_CUR && a - H7_FLASH_OPTSR_CUR < sim->ob_len)
 			return sim->ob[a - H7_FLASH_OPTSR_CUR];
 	} else if (a >= F4F7_FLASH_OPTCR && a < F4F7_FLASH_OPTCR + 4) {
-		put32(w, optcr(sim));
+		sim_put32(w, optcr(sim));
 		return w[a - F4F7_FLASH_OPTCR];
 	}
 	return 0;

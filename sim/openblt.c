@@ -73,20 +73,6 @@ static bool is_h7(const struct dfusim *sim)
 	return sim->chip->ob_format == DFUSIM_OB_H7;
 }
 
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
 static bool in_flash(const struct dfusim *sim, uint32_t addr, uint32_t len)
 {
 	const struct dfusim_chip *c = sim->chip;
@@ -331,10 +317,10 @@ static void packet(struct dfusim *sim, const uint8_t *p, size_t len, struct xcp_
 	case XCP_CMD_GET_ID:
 		x->mta = XCP_STATION_ID_ADDR;
 		ok(r, 8);
-		put32(r->res + 4, (uint32_t)strlen(XCP_STATION_ID));
+		sim_put32(r->res + 4, (uint32_t)strlen(XCP_STATION_ID));
 		return;
 	case XCP_CMD_SET_MTA:
-		x->mta = get32(p + 4);
+		x->mta = sim_get32(p + 4);
 		snprintf(r->what, sizeof(r->what), "0x%08x", (unsigned)x->mta);
 		ok(r, 1);
 		return;
@@ -345,7 +331,7 @@ static void packet(struct dfusim *sim, const uint8_t *p, size_t len, struct xcp_
 			return;
 		}
 		if (p[0] == XCP_CMD_SHORT_UPLOAD)
-			x->mta = get32(p + 4);
+			x->mta = sim_get32(p + 4);
 		snprintf(r->what, sizeof(r->what), "0x%08x+%u", (unsigned)x->mta, p[1]);
 		upload(sim, x->mta, r->res + 1, p[1]);
 		sim->stats.bytes_up += p[1];
@@ -358,7 +344,7 @@ static void packet(struct dfusim *sim, const uint8_t *p, size_t len, struct xcp_
 
 		/* The real target sums whatever it is asked for; past the
 		 * memories it would fault. The model sums at most 2 MiB. */
-		n = get32(p + 4);
+		n = sim_get32(p + 4);
 		if (n > XCP_CHECKSUM_MAX)
 			n = XCP_CHECKSUM_MAX;
 		for (i = 0, sum = 0; i < n; i += chunk) {
@@ -369,7 +355,7 @@ static void packet(struct dfusim *sim, const uint8_t *p, size_t len, struct xcp_
 		}
 		ok(r, 8);
 		r->res[1] = XCP_CS_ADD11;
-		put32(r->res + 4, sum);
+		sim_put32(r->res + 4, sum);
 		return;
 	}
 	case XCP_CMD_PROGRAM_START:
@@ -379,7 +365,7 @@ static void packet(struct dfusim *sim, const uint8_t *p, size_t len, struct xcp_
 	case XCP_CMD_PROGRAM_CLEAR: {
 		char what[56];
 
-		n = get32(p + 4);
+		n = sim_get32(p + 4);
 		if (!nvm_erase(sim, x->mta, n, &r->model_us, half, what, sizeof(what)))
 			err(r, XCP_ERR_GENERIC);
 		else

@@ -475,7 +475,20 @@ void sim_serial_send(struct dfusim *sim, uint64_t at, const uint8_t *data, size_
 /* Reads len bytes of what the CPU sees at addr (flash, identity
  * registers, H7 option registers; 0 elsewhere). */
 void sim_cpu_read(const struct dfusim *sim, uint32_t addr, uint8_t *buf, size_t len);
-uint32_t sim_crc32(uint32_t crc, const uint8_t *p, size_t len);
+/* Little-endian words, as the chip stores them. */
+static inline uint32_t sim_get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static inline void sim_put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
 const uint8_t *sim_find(const uint8_t *hay, size_t len, const char *needle);
 /* Fills the reply with a bus event at `at` and marks it pending. */
 void sim_serial_event(struct dfusim *sim, struct dfusim_reply *reply,

@@ -136,24 +136,33 @@ static int backup_job(struct journey *j)
 	return dfu_tune_save(j);
 }
 
-/* See dfuflash.h. */
-int dfu_tune_backup(struct dfu_ctx *ctx, const struct dfu_update_opts *opts,
-		    struct dfu_update_result *res)
+/* A tune journey: either route, no bundle, job() on the open device. */
+static int run_tune_journey(struct dfu_ctx *ctx, const struct dfu_update_opts *opts,
+			    struct dfu_update_result *res, const char *file,
+			    int (*job)(struct journey *j))
 {
 	struct journey j;
 	int err;
 
-	if (!ctx || !opts || !res)
-		return DFU_ERR_INVALID_ARG;
 	memset(&j, 0, sizeof(j));
 	j.ctx = ctx;
 	j.opts = opts;
 	j.res = res;
 	j.openblt_possible = true;
-	j.job = backup_job;
+	j.restore_file = file;
+	j.job = job;
 	err = dfu_journey_run(&j);
 	dfu_tune_free(&j);
 	return err;
+}
+
+/* See dfuflash.h. */
+int dfu_tune_backup(struct dfu_ctx *ctx, const struct dfu_update_opts *opts,
+		    struct dfu_update_result *res)
+{
+	if (!ctx || !opts || !res)
+		return DFU_ERR_INVALID_ARG;
+	return run_tune_journey(ctx, opts, res, NULL, backup_job);
 }
 
 /* Writes the file's bytes into the tune region: only there. */
@@ -201,7 +210,6 @@ int dfu_tune_restore(struct dfu_ctx *ctx, const char *file, const struct dfu_upd
 {
 	struct dfu_read_opts ro = { .format = DFU_FORMAT_AUTO };
 	struct dfu_image *probe = NULL;
-	struct journey j;
 	int err;
 
 	if (!ctx || !file || !opts || !res)
@@ -211,16 +219,7 @@ int dfu_tune_restore(struct dfu_ctx *ctx, const char *file, const struct dfu_upd
 	dfu_image_free(probe);
 	if (err)
 		return err;
-	memset(&j, 0, sizeof(j));
-	j.ctx = ctx;
-	j.opts = opts;
-	j.res = res;
-	j.openblt_possible = true;
-	j.restore_file = file;
-	j.job = restore_job;
-	err = dfu_journey_run(&j);
-	dfu_tune_free(&j);
-	return err;
+	return run_tune_journey(ctx, opts, res, file, restore_job);
 }
 
 struct tune_entry {

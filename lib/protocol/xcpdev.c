@@ -79,25 +79,6 @@ static void link_close(void *user)
 	free(l);
 }
 
-/* UPLOAD of len bytes at address, in packets of max_dto - 1 bytes. */
-static int upload(struct dfu_dev *dev, uint32_t address, uint8_t *buf, size_t len)
-{
-	struct dfu_xcp *x = &link_of(dev)->xcp;
-	size_t max = (size_t)(x->max_dto ? x->max_dto : XCP_MAX_DTO) - 1, off = 0;
-	int err;
-
-	if (max > 255)
-		max = 255;
-	err = dfu_xcp_set_mta(x, address);
-	while (!err && off < len) {
-		uint8_t n = (uint8_t)(len - off < max ? len - off : max);
-
-		err = dfu_xcp_upload(x, buf + off, n);
-		off += n;
-	}
-	return err;
-}
-
 /* See protocol.h. */
 int dfu_xcp_dev_read(struct dfu_dev *dev, const char *verb, uint32_t address, uint8_t *buf,
 		     size_t len, struct dfu_mem_progress *pr)
@@ -232,7 +213,7 @@ int dfu_xcp_dev_reset(struct dfu_dev *dev)
 static int read_reg(struct dfu_dev *dev, uint32_t address, unsigned n, uint32_t *out)
 {
 	uint8_t b[4] = { 0 };
-	int err = upload(dev, address, b, n);
+	int err = dfu_xcp_dev_read(dev, "read", address, b, n, NULL);
 
 	*out = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
 	return err;
@@ -261,7 +242,7 @@ static int identify(struct dfu_dev *dev)
 	if (!err)
 		err = read_reg(dev, regs->flash_kib_at, 2, &kib);
 	if (!err)
-		err = upload(dev, regs->uid, uid, sizeof(uid));
+		err = dfu_xcp_dev_read(dev, "read", regs->uid, uid, sizeof(uid), NULL);
 	if (!err)
 		err = read_reg(dev, regs->optcr, 4, &optcr);
 	if (err)
