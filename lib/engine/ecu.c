@@ -84,9 +84,11 @@ static int probe_port(struct dfu_ctx *ctx, const char *path, struct dfu_ecu *out
 	err = dfu_ts_signature(s, out->signature, sizeof(out->signature), ECU_SIGNATURE_MS);
 	if (!err) {
 		out->state = DFU_ECU_RUNNING;
-		if (!dfu_ts_openblt_present(s, &present, ECU_SIGNATURE_MS))
+		/* known only when 'L' answered: no answer is no "no" */
+		if (!dfu_ts_openblt_present(s, &present, ECU_SIGNATURE_MS)) {
 			out->openblt = present;
-		out->openblt_known = true;
+			out->openblt_known = true;
+		}
 		dfu_serial_close(s);
 		return DFU_OK;
 	}

@@ -134,9 +134,13 @@ static int reach_bootloader(struct journey *j)
 	}
 	to_openblt = j->opts->route == DFU_ROUTE_OPENBLT ||
 		     (j->opts->route == DFU_ROUTE_AUTO && j->ecu.openblt && j->openblt_possible);
-	if (to_openblt && !j->ecu.openblt)
+	if (to_openblt && !j->ecu.openblt && j->ecu.openblt_known)
 		return dfu_fail(ctx, DFU_ERR_UNSUPPORTED, "this ECU has no OpenBLT bootloader "
 				"(its firmware says so); use the DFU route");
+	if (!j->ecu.openblt_known)
+		say(j, DFU_STEP_NOTE, "the ECU did not answer whether it has OpenBLT%s",
+		    to_openblt ? "; rebooting it into OpenBLT as asked" :
+		    "; going through the ROM DFU bootloader");
 	j->route = to_openblt ? DFU_ROUTE_OPENBLT : DFU_ROUTE_DFU;
 	memset(&want, 0, sizeof(want));
 	if (!to_openblt) {

@@ -12,7 +12,7 @@ struct dfu_ctx {
 	dfu_log_fn log_fn;
 	void *log_user;
 	enum dfu_log_level log_max;
-	char detail[512];
+	char detail[2048];
 	char state_dir[512];   /* "" until set or first asked for */
 };
 
