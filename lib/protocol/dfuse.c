@@ -11,9 +11,11 @@
 
 #include <stdio.h>
 
-/* Sends one command with an optional address and waits for its result. */
+/* Sends one command with an optional address and waits for its result;
+ * op and size name it for learning its busy time (polltime.c). */
 static int dfuse_command(struct dfu_dev *dev, uint8_t cmd, bool has_address,
-			 uint32_t address, enum dfu_poll_kind kind, const char *what)
+			 uint32_t address, enum dfu_poll_kind kind, enum dfu_busy_op op,
+			 uint32_t size, const char *what)
 {
 	uint8_t b[5];
 	uint16_t len = 1;
@@ -33,7 +35,7 @@ static int dfuse_command(struct dfu_dev *dev, uint8_t cmd, bool has_address,
 	 * status is. */
 	if (err)
 		return dfu_fail_during(dev->ctx, err, what);
-	return dfu_poll_done_kind(dev, kind, what, NULL);
+	return dfu_poll_done_op(dev, kind, op, size, what, NULL);
 }
 
 /* AN3156 6.2: "Set Address Pointer" (0x21); later data blocks count from
@@ -44,7 +46,8 @@ int dfuse_set_address(struct dfu_dev *dev, uint32_t address)
 	int err;
 
 	snprintf(what, sizeof(what), "set address 0x%08X", (unsigned)address);
-	err = dfuse_command(dev, DFUSE_CMD_SET_ADDRESS, true, address, DFU_POLL_COMMAND, what);
+	err = dfuse_command(dev, DFUSE_CMD_SET_ADDRESS, true, address, DFU_POLL_COMMAND,
+			    DFU_BUSY_SET_ADDRESS, 0, what);
 	if (err) {
 		dev->address_known = false;
 		return err;
@@ -57,10 +60,15 @@ int dfuse_set_address(struct dfu_dev *dev, uint32_t address)
 /* AN3156 6.3: "Erase" (0x41 + address) erases the page holding address. */
 int dfuse_erase_page(struct dfu_dev *dev, uint32_t address)
 {
+	const struct dfu_layout *l = dfu_dev_layout(dev);
+	const struct dfu_sector *s = l ? dfu_layout_find(l, address) : NULL;
 	char what[64];
 
 	snprintf(what, sizeof(what), "erase at 0x%08X", (unsigned)address);
-	return dfuse_command(dev, DFUSE_CMD_ERASE, true, address, DFU_POLL_COMMAND, what);
+	/* Erases of one size take one time: learned by the size the ROM's
+	 * layout gives the sector. */
+	return dfuse_command(dev, DFUSE_CMD_ERASE, true, address, DFU_POLL_COMMAND,
+			     DFU_BUSY_ERASE, s ? s->size : 0, what);
 }
 
 /* AN3156 6.3: 0x41 alone is a mass erase. The STM32F405 answers with a
@@ -69,7 +77,7 @@ int dfuse_erase_page(struct dfu_dev *dev, uint32_t address)
 int dfuse_mass_erase(struct dfu_dev *dev)
 {
 	return dfuse_command(dev, DFUSE_CMD_ERASE, false, 0, DFU_POLL_MASS_ERASE,
-			     "mass erase");
+			     DFU_BUSY_OTHER, 0, "mass erase");
 }
 
 /* AN3156 6.5: "Read Unprotect" (0x92): the ROM wipes the flash, clears
