@@ -128,7 +128,9 @@ int dfu_abort(struct dfu_dev *dev)
 				 dev->info.interface, NULL, 0, DFU_USB_TIMEOUT_MS);
 	if (n < 0)
 		return transfer_failed(dev, n, "ABORT");
-	dev->address_known = false;
+	/* The address pointer stays: only SET_ADDRESS and an erase move it
+	 * (ST's device library, usbd_dfu.c, sets it in those two commands
+	 * only; dfusim agrees). */
 	return DFU_OK;
 }
 

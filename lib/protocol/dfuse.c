@@ -65,6 +65,10 @@ int dfuse_erase_page(struct dfu_dev *dev, uint32_t address)
 	char what[64];
 
 	snprintf(what, sizeof(what), "erase at 0x%08X", (unsigned)address);
+	/* ST's device library (usbd_dfu.c) moves the address pointer to
+	 * the sector erased; dfusim leaves it. Either way it is no longer
+	 * known. */
+	dev->address_known = false;
 	/* Erases of one size take one time: learned by the size the ROM's
 	 * layout gives the sector. */
 	return dfuse_command(dev, DFUSE_CMD_ERASE, true, address, DFU_POLL_COMMAND,
@@ -76,6 +80,7 @@ int dfuse_erase_page(struct dfu_dev *dev, uint32_t address)
  * mass-erase rules say how long to wait (f405-masserase-timeout). */
 int dfuse_mass_erase(struct dfu_dev *dev)
 {
+	dev->address_known = false;
 	return dfuse_command(dev, DFUSE_CMD_ERASE, false, 0, DFU_POLL_MASS_ERASE,
 			     DFU_BUSY_OTHER, 0, "mass erase");
 }
@@ -88,6 +93,7 @@ int dfuse_unprotect(struct dfu_dev *dev)
 	struct dfu_status st;
 	int err;
 
+	dev->address_known = false;
 	err = dfu_dnload(dev, 0, &cmd, 1);
 	if (err)
 		return err;
@@ -127,7 +133,14 @@ int dfu_leave(struct dfu_dev *dev, bool has_address, uint32_t address,
 	}
 	if (has_address) {
 		snprintf(what, sizeof(what), "leave (start at 0x%08X)", (unsigned)address);
-		err = dfuse_set_address(dev, address);
+		/* The ROM starts the application at its address pointer: set
+		 * it, unless the last SET_ADDRESS put it there and nothing
+		 * has moved it since (a verify's read window usually has:
+		 * 104 ms saved on an F4). */
+		if (!dev->address_known || dev->dfuse_address != address)
+			err = dfuse_set_address(dev, address);
+		else
+			err = DFU_OK;
 		if (err)
 			return err;
 	}
@@ -146,9 +159,12 @@ int dfu_leave(struct dfu_dev *dev, bool has_address, uint32_t address,
 wait:
 	res.left = true;
 	if (dev->ops.present) {
+		/* Looked at every 10 ms: the ROM goes within a few (the
+		 * host's removal of the device is most of it), and a coarser
+		 * step is time the user waits for nothing. */
 		while (dev->ops.present(dev->user) == 1 && waited < wait_ms) {
-			dfu_dev_sleep(dev, 50);
-			waited += 50;
+			dfu_dev_sleep(dev, 10);
+			waited += 10;
 		}
 		res.gone = dev->ops.present(dev->user) == 0;
 	}
