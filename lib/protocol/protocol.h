@@ -14,8 +14,9 @@
 int dfu_dnload(struct dfu_dev *dev, uint16_t block, const uint8_t *data, uint16_t len);
 int dfu_upload(struct dfu_dev *dev, uint16_t block, uint8_t *data, uint16_t len);
 /* Polls GETSTATUS after a DNLOAD until the device is no longer busy,
- * sleeping exactly the bwPollTimeout it asks for. what names the operation
- * in error details ("erase at 0x08004000"). */
+ * sleeping the bwPollTimeout it asks for (never less; dfu_poll_done_op()
+ * waits longer where an operation of the same kind took longer). what
+ * names the operation in error details ("erase at 0x08004000"). */
 int dfu_poll_done(struct dfu_dev *dev, const char *what, struct dfu_status *out);
 /* dfu.c: GETSTATUS until the operation the last DNLOAD started is over,
  * under the quirk rules for this kind of wait (dfu_poll_done() is the
