@@ -80,7 +80,9 @@ int tool_open_device(struct dfu_ctx *ctx, const struct options *o, struct dfu_de
 
 	for (;;) {
 		err = dfu_usb_open(ctx, &o->match, out);
-		if (err != DFU_ERR_NO_DEVICE || !o->wait)
+		/* With --wait, a device that left the bus between being listed
+		 * and being opened (a chip still resetting) is waited for too. */
+		if ((err != DFU_ERR_NO_DEVICE && err != DFU_ERR_DISCONNECTED) || !o->wait)
 			return err;
 		if (o->wait_seconds && tool_now() >= deadline)
 			return err;

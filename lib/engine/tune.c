@@ -5,7 +5,7 @@
  * read and saved as an Intel HEX file (addresses included, readable by any
  * tool) in <state directory>/tunes, named by board, serial and time:
  *
- *   tunes/tune_<board>_<serial>_<yyyymmdd-hhmmss>.hex
+ *   tunes/tune_<board>_<serial>_<yyyymmdd-hhmmss>[-N].hex
  *
  * After the flash it is read again and must be byte-identical. `tune
  * backup` and `tune restore FILE` are journeys of their own (update.c):
@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 /* See dfuflash.h. */
 int dfu_tune_dir(struct dfu_ctx *ctx, char *buf, size_t cap)
@@ -58,6 +59,7 @@ int dfu_tune_save(struct journey *j)
 	char dir[600], board[64], serial[64], stamp[32];
 	uint8_t *hex = NULL;
 	size_t hex_len = 0, t;
+	unsigned n;
 	time_t now = time(NULL);
 	struct tm tm;
 	int err;
@@ -83,8 +85,12 @@ int dfu_tune_save(struct journey *j)
 		dfu_state_slug(j->res->board[0] ? j->res->board : "unknown", board, sizeof(board));
 		dfu_state_slug(j->res->serial[0] ? j->res->serial : "no-serial", serial,
 			       sizeof(serial));
+		/* Never over an earlier backup made in the same second. */
 		snprintf(j->res->backup_path, sizeof(j->res->backup_path),
 			 "%s/tune_%s_%s_%s.hex", dir, board, serial, stamp);
+		for (n = 2; access(j->res->backup_path, F_OK) == 0 && n < 1000; n++)
+			snprintf(j->res->backup_path, sizeof(j->res->backup_path),
+				 "%s/tune_%s_%s_%s-%u.hex", dir, board, serial, stamp, n);
 		err = dfu_state_write_file(j->ctx, j->res->backup_path, hex, hex_len);
 		if (err)
 			j->res->backup_path[0] = '\0';
@@ -224,15 +230,17 @@ int dfu_tune_restore(struct dfu_ctx *ctx, const char *file, const struct dfu_upd
 
 struct tune_entry {
 	char *path;
-	time_t mtime;
+	struct timespec mtime;
 };
 
 static int newest_first(const void *a, const void *b)
 {
 	const struct tune_entry *x = a, *y = b;
 
-	if (x->mtime != y->mtime)
-		return x->mtime < y->mtime ? 1 : -1;
+	if (x->mtime.tv_sec != y->mtime.tv_sec)
+		return x->mtime.tv_sec < y->mtime.tv_sec ? 1 : -1;
+	if (x->mtime.tv_nsec != y->mtime.tv_nsec)
+		return x->mtime.tv_nsec < y->mtime.tv_nsec ? 1 : -1;
 	return strcmp(y->path, x->path);
 }
 
@@ -272,7 +280,7 @@ int dfu_tune_list(struct dfu_ctx *ctx, char ***paths, size_t *count)
 			cap = cap ? cap * 2 : 8;
 		}
 		e[n].path = strdup(path);
-		e[n].mtime = st.st_mtime;
+		e[n].mtime = st.st_mtim;
 		if (e[n].path)
 			n++;
 	}

@@ -232,7 +232,9 @@ static int start_firmware(struct journey *j)
 		return dfu_fail_during(j->ctx, err, "starting the firmware");
 	memset(&want, 0, sizeof(want));
 	want.states = 1u << DFU_ECU_RUNNING | 1u << DFU_ECU_OPENBLT;
-	want.serial = j->res->serial[0] && j->ecu.state != DFU_ECU_DFU ? j->res->serial : NULL;
+	/* The firmware's serial is known when the ECU was found running or in
+	 * OpenBLT (the ROM's is another one). */
+	want.serial = j->res->serial[0] && j->res->found_as != DFU_ECU_DFU ? j->res->serial : NULL;
 	/* by its serial when known: the firmware may come back on another
 	 * ttyACM than the one --port named */
 	want.port = want.serial ? NULL : j->opts->port;
