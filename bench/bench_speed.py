@@ -296,6 +296,11 @@ def report(rows, limits, cmdline, out):
     goal("full flash: dfu-util / dfuflash", "f407", d / f if f and d else None, 4.0, "x",
          lower_is_better=False, best=d / L("f407", "full") if d else None)
     for key, *_ in BL.PROFILES:
+        f, n = T(key, "full", "dfuflash"), T(key, "full", "dfuflash --no-smart")
+        if n is not None or "dfuflash --no-smart" in tools:
+            goal("full flash: smart / --no-smart", key, f / n if f and n else None, 1.05, "x",
+                 best=1.0)
+    for key, *_ in BL.PROFILES:
         f, r = T(key, "full", "dfuflash"), T(key, "reflash", "dfuflash")
         goal("re-flash / own full flash", key, r / f if f and r else None, 0.2, "x",
              best=L(key, "reflash") / L(key, "full"))

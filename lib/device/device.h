@@ -37,6 +37,28 @@ struct dfu_probe {
 	uint8_t found_status;
 };
 
+/* What a busy device is doing, for learning how long it takes
+ * (protocol/polltime.c). */
+enum dfu_busy_op {
+	DFU_BUSY_OTHER = 0,       /* not learned */
+	DFU_BUSY_SET_ADDRESS,
+	DFU_BUSY_ERASE,           /* by sector size */
+	DFU_BUSY_WRITE,           /* a data block, by its length */
+};
+
+/* One kind of operation's busy time as this handle has seen it, in
+ * milliseconds slept after the operation's first dfuDNBUSY answer
+ * (protocol/polltime.c). */
+struct dfu_busy_learned {
+	uint8_t op;                 /* enum dfu_busy_op; DFU_BUSY_OTHER: free */
+	uint32_t size;
+	uint32_t lo_ms;             /* the longest wait after which it was still busy */
+	uint32_t hi_ms;             /* the shortest known to be enough; 0: its own poll
+				       timeout is (nothing to learn) */
+	uint32_t streak;            /* first looks in a row that found it done */
+};
+#define DFU_BUSY_SLOTS 16
+
 struct dfu_dev {
 	struct dfu_ctx *ctx;
 	struct dfu_transport_ops ops;
@@ -54,6 +76,8 @@ struct dfu_dev {
 	 * ECU's serial port; user is its link. The memory functions of the
 	 * protocol layer hand such a device to xcpdev.c. */
 	bool route_xcp;
+	/* Busy times learned while this handle is open (polltime.c). */
+	struct dfu_busy_learned busy[DFU_BUSY_SLOTS];
 };
 
 /* dev.c */

@@ -128,7 +128,9 @@ int dfu_abort(struct dfu_dev *dev)
 				 dev->info.interface, NULL, 0, DFU_USB_TIMEOUT_MS);
 	if (n < 0)
 		return transfer_failed(dev, n, "ABORT");
-	dev->address_known = false;
+	/* The address pointer stays: only SET_ADDRESS and an erase move it
+	 * (ST's device library, usbd_dfu.c, sets it in those two commands
+	 * only; dfusim agrees). */
 	return DFU_OK;
 }
 
@@ -180,17 +182,19 @@ static uint32_t sleep_bounded(struct dfu_dev *dev, uint32_t ms, uint64_t waited,
  * 6.1: the first GETSTATUS starts it, dfuDNBUSY says how long to wait),
  * bounded and with the workarounds the quirk table gives for this device
  * and this kind of wait. */
-int dfu_poll_done_kind(struct dfu_dev *dev, enum dfu_poll_kind kind, const char *what,
-		       struct dfu_status *out)
+int dfu_poll_done_op(struct dfu_dev *dev, enum dfu_poll_kind kind, enum dfu_busy_op op,
+		     uint32_t size, const char *what, struct dfu_status *out)
 {
 	struct dfu_poll_rules r;
 	struct dfu_status st;
+	struct dfu_busy_wait bw;
 	uint64_t waited = 0, reported = 0;
 	unsigned stalls = 0, zero_polls = 0, busy = 0;
 	uint32_t last_timeout = 0;
 	int err;
 
 	dfu_quirk_poll_rules(dev, kind, &r);
+	dfu_busy_begin(dev, op, size, &bw);
 	if (r.report_every_ms)
 		dfu_log(dev->ctx, DFU_LOG_INFO, "%s: waiting up to %u s (quirk %s: %s)", what,
 			(unsigned)(r.budget_ms / 1000), dfu_quirk_name(DFU_QUIRK_MASS_ERASE_SLOW),
@@ -200,8 +204,9 @@ int dfu_poll_done_kind(struct dfu_dev *dev, enum dfu_poll_kind kind, const char 
 		if (err == DFU_ERR_STALL && stalls < r.stalls_as_busy && waited < r.budget_ms) {
 			/* l4-stall-busy: the ROM stalls instead of answering. */
 			stalls++;
-			waited += sleep_bounded(dev, last_timeout ? last_timeout : 10, waited,
-						r.budget_ms);
+			waited += sleep_bounded(dev, dfu_busy_next_wait(&bw, waited, last_timeout ?
+									last_timeout : 10),
+						waited, r.budget_ms);
 			continue;
 		}
 		if (err == DFU_ERR_TIMEOUT && r.timeout_is_busy && waited < r.budget_ms) {
@@ -219,6 +224,7 @@ int dfu_poll_done_kind(struct dfu_dev *dev, enum dfu_poll_kind kind, const char 
 		    st.state != DFU_STATE_DNLOAD_SYNC && st.state != DFU_STATE_MANIFEST_SYNC)
 			break;
 		if (st.state == DFU_STATE_DNBUSY && r.stuck_polls && ++busy == r.stuck_polls) {
+			bw.stuck = true;
 			if (unstick(dev, &st)) {
 				dfu_log(dev->ctx, DFU_LOG_WARNING,
 					"%s: the device stayed dfuDNBUSY; a CLRSTATUS pair "
@@ -241,16 +247,25 @@ int dfu_poll_done_kind(struct dfu_dev *dev, enum dfu_poll_kind kind, const char 
 				(unsigned long long)(waited % 1000 / 100),
 				dfu_quirk_name(DFU_QUIRK_MASS_ERASE_SLOW), r.why);
 		}
-		/* What the device asked for, no longer (section 6.1.2), and
-		 * never past the budget. */
+		/* What the device asked for (section 6.1.2), or longer where it
+		 * took longer before (polltime.c), and never past the budget. */
 		last_timeout = st.poll_timeout_ms;
 		if (!last_timeout)
 			zero_polls++;
-		waited += sleep_bounded(dev, st.poll_timeout_ms, waited, r.budget_ms);
+		waited += sleep_bounded(dev, dfu_busy_next_wait(&bw, waited, st.poll_timeout_ms),
+					waited, r.budget_ms);
 	}
+	dfu_busy_end(&bw, waited);
 	if (out)
 		*out = st;
 	return DFU_OK;
+}
+
+/* See protocol.h: nothing is learned about this wait. */
+int dfu_poll_done_kind(struct dfu_dev *dev, enum dfu_poll_kind kind, const char *what,
+		       struct dfu_status *out)
+{
+	return dfu_poll_done_op(dev, kind, DFU_BUSY_OTHER, 0, what, out);
 }
 
 /* The ordinary wait for a command or a data block. */

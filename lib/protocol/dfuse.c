@@ -11,9 +11,11 @@
 
 #include <stdio.h>
 
-/* Sends one command with an optional address and waits for its result. */
+/* Sends one command with an optional address and waits for its result;
+ * op and size name it for learning its busy time (polltime.c). */
 static int dfuse_command(struct dfu_dev *dev, uint8_t cmd, bool has_address,
-			 uint32_t address, enum dfu_poll_kind kind, const char *what)
+			 uint32_t address, enum dfu_poll_kind kind, enum dfu_busy_op op,
+			 uint32_t size, const char *what)
 {
 	uint8_t b[5];
 	uint16_t len = 1;
@@ -33,7 +35,7 @@ static int dfuse_command(struct dfu_dev *dev, uint8_t cmd, bool has_address,
 	 * status is. */
 	if (err)
 		return dfu_fail_during(dev->ctx, err, what);
-	return dfu_poll_done_kind(dev, kind, what, NULL);
+	return dfu_poll_done_op(dev, kind, op, size, what, NULL);
 }
 
 /* AN3156 6.2: "Set Address Pointer" (0x21); later data blocks count from
@@ -44,7 +46,8 @@ int dfuse_set_address(struct dfu_dev *dev, uint32_t address)
 	int err;
 
 	snprintf(what, sizeof(what), "set address 0x%08X", (unsigned)address);
-	err = dfuse_command(dev, DFUSE_CMD_SET_ADDRESS, true, address, DFU_POLL_COMMAND, what);
+	err = dfuse_command(dev, DFUSE_CMD_SET_ADDRESS, true, address, DFU_POLL_COMMAND,
+			    DFU_BUSY_SET_ADDRESS, 0, what);
 	if (err) {
 		dev->address_known = false;
 		return err;
@@ -57,12 +60,21 @@ int dfuse_set_address(struct dfu_dev *dev, uint32_t address)
 /* AN3156 6.3: "Erase" (0x41 + address) erases the page holding address. */
 int dfuse_erase_page(struct dfu_dev *dev, uint32_t address)
 {
+	const struct dfu_layout *l = dfu_dev_layout(dev);
+	const struct dfu_sector *s = l ? dfu_layout_find(l, address) : NULL;
 	char what[64];
 
 	if (dev->route_xcp)
 		return dfu_xcp_dev_erase(dev, address);
 	snprintf(what, sizeof(what), "erase at 0x%08X", (unsigned)address);
-	return dfuse_command(dev, DFUSE_CMD_ERASE, true, address, DFU_POLL_COMMAND, what);
+	/* ST's device library (usbd_dfu.c) moves the address pointer to
+	 * the sector erased; dfusim leaves it. Either way it is no longer
+	 * known. */
+	dev->address_known = false;
+	/* Erases of one size take one time: learned by the size the ROM's
+	 * layout gives the sector. */
+	return dfuse_command(dev, DFUSE_CMD_ERASE, true, address, DFU_POLL_COMMAND,
+			     DFU_BUSY_ERASE, s ? s->size : 0, what);
 }
 
 /* AN3156 6.3: 0x41 alone is a mass erase. The STM32F405 answers with a
@@ -74,8 +86,9 @@ int dfuse_mass_erase(struct dfu_dev *dev)
 		return dfu_fail(dev->ctx, DFU_ERR_UNSUPPORTED,
 				"OpenBLT has no mass erase (and cannot erase itself); "
 				"a mass erase needs the ROM DFU bootloader");
+	dev->address_known = false;
 	return dfuse_command(dev, DFUSE_CMD_ERASE, false, 0, DFU_POLL_MASS_ERASE,
-			     "mass erase");
+			     DFU_BUSY_OTHER, 0, "mass erase");
 }
 
 /* AN3156 6.5: "Read Unprotect" (0x92): the ROM wipes the flash, clears
@@ -86,6 +99,7 @@ int dfuse_unprotect(struct dfu_dev *dev)
 	struct dfu_status st;
 	int err;
 
+	dev->address_known = false;
 	err = dfu_dnload(dev, 0, &cmd, 1);
 	if (err)
 		return err;
@@ -136,7 +150,14 @@ int dfu_leave(struct dfu_dev *dev, bool has_address, uint32_t address,
 	}
 	if (has_address) {
 		snprintf(what, sizeof(what), "leave (start at 0x%08X)", (unsigned)address);
-		err = dfuse_set_address(dev, address);
+		/* The ROM starts the application at its address pointer: set
+		 * it, unless the last SET_ADDRESS put it there and nothing
+		 * has moved it since (a verify's read window usually has:
+		 * 104 ms saved on an F4). */
+		if (!dev->address_known || dev->dfuse_address != address)
+			err = dfuse_set_address(dev, address);
+		else
+			err = DFU_OK;
 		if (err)
 			return err;
 	}
@@ -155,9 +176,12 @@ int dfu_leave(struct dfu_dev *dev, bool has_address, uint32_t address,
 wait:
 	res.left = true;
 	if (dev->ops.present) {
+		/* Looked at every 10 ms: the ROM goes within a few (the
+		 * host's removal of the device is most of it), and a coarser
+		 * step is time the user waits for nothing. */
 		while (dev->ops.present(dev->user) == 1 && waited < wait_ms) {
-			dfu_dev_sleep(dev, 50);
-			waited += 50;
+			dfu_dev_sleep(dev, 10);
+			waited += 10;
 		}
 		res.gone = dev->ops.present(dev->user) == 0;
 	}

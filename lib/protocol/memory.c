@@ -66,7 +66,7 @@ int dfu_mem_write(struct dfu_dev *dev, uint32_t address, const uint8_t *data, si
 		err = dfu_dnload(dev, block, data + off, n);
 		if (err)
 			return dfu_fail_during(dev->ctx, err, what);
-		err = dfu_poll_done(dev, what, NULL);
+		err = dfu_poll_done_op(dev, DFU_POLL_COMMAND, DFU_BUSY_WRITE, n, what, NULL);
 		if (err)
 			return err;
 		off += n;

@@ -14,16 +14,42 @@
 int dfu_dnload(struct dfu_dev *dev, uint16_t block, const uint8_t *data, uint16_t len);
 int dfu_upload(struct dfu_dev *dev, uint16_t block, uint8_t *data, uint16_t len);
 /* Polls GETSTATUS after a DNLOAD until the device is no longer busy,
- * sleeping exactly the bwPollTimeout it asks for. what names the operation
- * in error details ("erase at 0x08004000"). */
+ * sleeping the bwPollTimeout it asks for (never less; dfu_poll_done_op()
+ * waits longer where an operation of the same kind took longer). what
+ * names the operation in error details ("erase at 0x08004000"). */
 int dfu_poll_done(struct dfu_dev *dev, const char *what, struct dfu_status *out);
 /* dfu.c: GETSTATUS until the operation the last DNLOAD started is over,
  * under the quirk rules for this kind of wait (dfu_poll_done() is the
  * DFU_POLL_COMMAND case). */
 int dfu_poll_done_kind(struct dfu_dev *dev, enum dfu_poll_kind kind, const char *what,
 		       struct dfu_status *out);
+/* dfu.c: the same, learning how long operations of this kind take
+ * (polltime.c): op and size name the kind (a sector erase and its size, a
+ * data block and its length). */
+int dfu_poll_done_op(struct dfu_dev *dev, enum dfu_poll_kind kind, enum dfu_busy_op op,
+		     uint32_t size, const char *what, struct dfu_status *out);
 /* Turns a dfuERROR status into an error with a detail. */
 int dfu_status_error(struct dfu_dev *dev, const struct dfu_status *st, const char *what);
+
+/* polltime.c: one operation's wait, learning its kind's busy time. */
+struct dfu_busy_wait {
+	struct dfu_busy_learned *slot;  /* NULL: nothing is learned */
+	unsigned looks;                 /* busy answers and stalls so far */
+	uint32_t first_wait;            /* slept after the first answer */
+	uint64_t last_busy;             /* waited at the last busy look after it */
+	bool again;                     /* busy after its first wait */
+	bool stuck;                     /* ended by the stuck-busy cure */
+};
+/* Starts the wait of an operation of kind (op, size) on dev. */
+void dfu_busy_begin(struct dfu_dev *dev, enum dfu_busy_op op, uint32_t size,
+		    struct dfu_busy_wait *bw);
+/* At each busy answer (or stall taken as busy), with waited the time slept
+ * since the operation's first answer and asked what the device asks for
+ * now: how long to sleep before the next GETSTATUS. Never less than asked;
+ * after the first answer, the learned time when it is longer. */
+uint32_t dfu_busy_next_wait(struct dfu_busy_wait *bw, uint64_t waited, uint32_t asked);
+/* The operation is done after waited ms: learns from it. */
+void dfu_busy_end(struct dfu_busy_wait *bw, uint64_t waited);
 
 /* memory.c: a progress sink the runs report to after every block; a
  * nonzero answer from fn stops the run with DFU_ERR_CANCELLED after the
