@@ -35,6 +35,11 @@
 #                           fail unless the JSON field is VALUE
 #   newest_backup           the newest tune backup (dfuflash tune list)
 
+# The interpreter itself, found once: a version manager's python3 shim
+# (pyenv) costs seconds a call, and these tests call python3 hundreds of
+# times.
+FOME_PY=$(python3 -c 'import sys; print(sys.executable)')
+python3() { "$FOME_PY" "$@"; }
 GEN="python3 ${HERE:?set HERE before sourcing fome.sh}/make_fome_bundle.py"
 [ -n "${DFUFLASH:-}" ] && [ -x "$DFUFLASH" ] || { echo "SKIP: DFUFLASH not built" >&2; exit 77; }
 ECU_ARGS=(--boot flash --flash st)
