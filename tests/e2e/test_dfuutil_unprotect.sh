@@ -19,11 +19,13 @@ ok "RDP level 1 blocks reads"
 # Unprotect, then read in the same run once the chip is back.
 expect_exit 0 sim --flash st -- sh -c '
 	dfu-util -a 0 -s :unprotect:force; echo "unprotect exit $?"
+	# The chip resets: the old device may still be listed for a moment,
+	# so retry the read, as a user would, until the new one answers.
 	for i in 1 2 3 4 5 6 7 8 9 10; do
-		dfu-util -l | grep -q "alt=0" && break
-		sleep 0.2
-	done
-	dfu-util -a 0 -s 0x08000000:1024 -U open.bin'
+		dfu-util -a 0 -s 0x08000000:1024 -U open.bin && break
+		rm -f open.bin
+		sleep 0.3
+	done'
 [ "$(byte_at st.optbytes 1)" = aa ] || fail "RDP byte is $(byte_at st.optbytes 1) after unprotect, not aa"
 [ "$(stat -c %s open.bin)" = 1024 ] || fail "read after unprotect gave $(stat -c %s open.bin) bytes"
 assert_fill open.bin 0 ff
