@@ -318,9 +318,12 @@ static int route_image(struct journey *j, const struct dfu_image **img, struct d
 		*img = bi.update;
 		return DFU_OK;
 	}
-	if (bi.full && bi.full_has_openblt && bi.full_app_base == app_base)
-		return dfu_image_slice(j->ctx, bi.full, app_base, owned) ? DFU_ERR_NO_MEM :
-		       (*img = *owned, DFU_OK);
+	if (bi.full && bi.full_has_openblt && bi.full_app_base == app_base) {
+		int err = dfu_image_slice(j->ctx, bi.full, app_base, owned);
+
+		*img = *owned;
+		return err;
+	}
 	return dfu_fail(j->ctx, DFU_ERR_UNSUPPORTED, "the bundle has no image for OpenBLT "
 			"(no fome_update.srec, and its fome.bin holds no OpenBLT before an "
 			"application at 0x%08X); flash it through the ROM DFU bootloader",
